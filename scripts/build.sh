@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/web (wasm-pack --target web, then wasm-opt) and the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack
+# wasm-pack leaves a `*` .gitignore (which npm would also honour, emptying the package).
+rm -f pkg/web/.gitignore pkg/web/package.json pkg/web/README.md
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  pkg/web/eventsource_wasm_bg.wasm -o pkg/web/eventsource_wasm_bg.wasm
+cargo build --quiet --release -p sse-server
+printf '[build] pkg/web/eventsource_wasm_bg.wasm: %s bytes (%s gzipped)\n' \
+  "$(wc -c < pkg/web/eventsource_wasm_bg.wasm)" "$(gzip -9c pkg/web/eventsource_wasm_bg.wasm | wc -c)"

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The whole suite: lints, native tests, the build, browser tests of the Rust API (wasm-pack in
+# headless Chromium), JS tests of the packed npm package, the TypeScript types, and an
+# end-to-end test of the demo page. Starts (and stops) the companion server itself.
+#
+# Environment: SSE_TEST_PORT (companion server, default 18787), SSE_RUNNER_PORT (the
+# wasm-bindgen test runner's page, default 18788).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+root=$(pwd)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests -- -D warnings
+cargo clippy --quiet -p sse-server --all-targets -- -D warnings
+
+step "native tests: parser conformance, server, doc examples"
+cargo test --quiet --workspace
+
+step "build the npm package and the server"
+bash scripts/build.sh
+
+step "pack the npm package and install it into a scratch app"
+node tests/js/prepare-app.mjs
+
+port=${SSE_TEST_PORT:-18787}
+runner_port=${SSE_RUNNER_PORT:-18788}
+server_url="http://127.0.0.1:$port"
+server_log="$root/tests/.work/server.log"
+
+step "start the companion server on $server_url"
+for p in "$port" "$runner_port"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "port $p is in use; set SSE_TEST_PORT / SSE_RUNNER_PORT to free ports" >&2
+    exit 1
+  fi
+done
+target/release/sse-server --port "$port" --test-mode --cors-origin "http://127.0.0.1:$runner_port" \
+  --mount "/app=tests/.work/app" --tick-ms 500 >"$server_log" 2>&1 &
+server_pid=$!
+cleanup() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$server_log" 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$server_log"; echo "the server did not start" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q "listening on" "$server_log" || { cat "$server_log"; echo "the server did not start in 10 s" >&2; exit 1; }
+
+step "browser tests of the Rust API (wasm-pack test --headless --chrome)"
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
+WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$runner_port" \
+WASM_BINDGEN_TEST_TIMEOUT=300 \
+SSE_SERVER_URL="$server_url" \
+  wasm-pack test --headless --chrome -- --test browser
+
+step "TypeScript declarations"
+node_modules/.bin/tsc -p tests/types/tsconfig.json
+
+step "JS tests of the packed package and the demo page (node --test, headless Chromium)"
+SSE_SERVER_URL="$server_url" node --test --test-concurrency=1 tests/js/ tests/e2e/

@@ -1,0 +1,782 @@
+//! The JavaScript API: a drop-in `EventSource` class with typed extras, and `isSupported()`.
+//!
+//! EventTarget semantics (dedupe, `once`, `signal`, `handleEvent` objects, `on*` handler
+//! properties, listener exceptions reported without stopping dispatch) are implemented here,
+//! so that events reach listeners with `target`, `currentTarget` and `this` set to the wrapper
+//! instance itself.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use gloo_events::EventListener;
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::support::{error_message, is_supported, json_parse};
+use crate::{Error, EventSource, EventSourceOptions, Listener, ReadyState};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options for `new EventSource(url, options)`. */
+export interface EventSourceOptions {
+  /** Send cookies and HTTP authentication with cross-origin requests. Default: `false`. */
+  withCredentials?: boolean;
+}
+
+/** An `error` event for the connection itself. */
+export interface ConnectionErrorEvent extends Event {
+  readonly type: "error";
+  readonly kind: "connection";
+  /** `true` while the browser reconnects on its own (readyState CONNECTING). */
+  readonly reconnecting: boolean;
+  /** `true` when the browser gave up (readyState CLOSED): HTTP error, wrong Content-Type, 204. */
+  readonly fatal: boolean;
+  readonly message: string;
+  readonly target: EventSource2;
+}
+
+/** An `error` event for an `onJson` payload that is not valid JSON. */
+export interface JsonErrorEvent extends Event {
+  readonly type: "error";
+  readonly kind: "json";
+  readonly reconnecting: false;
+  readonly fatal: false;
+  /** `JSON.parse`'s message. */
+  readonly message: string;
+  /** The raw event data. */
+  readonly data: string;
+  /** The type of the event whose data failed to parse. */
+  readonly eventType: string;
+  readonly lastEventId: string;
+  readonly target: EventSource2;
+}
+
+/** What `error` listeners receive. */
+export type SourceErrorEvent = ConnectionErrorEvent | JsonErrorEvent;
+
+/** A server message; `target` is the `EventSource` wrapper. */
+export interface SourceMessageEvent extends MessageEvent<string> {
+  readonly target: EventSource2;
+}
+
+/** Event types and the events their listeners receive. */
+export interface EventSourceEventMap {
+  open: Event;
+  message: SourceMessageEvent;
+  error: SourceErrorEvent;
+}
+
+// wasm-bindgen names the class `EventSource2` (EventSource is a JS global) and exports it as
+// `EventSource`; this interface merges the typed members into that class.
+interface EventSource2 {
+  addEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: ((this: EventSource2, event: EventSourceEventMap[K]) => unknown) | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: ((this: EventSource2, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: ((this: EventSource2, event: EventSourceEventMap[K]) => unknown) | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: ((this: EventSource2, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  /** The `open` handler; assigning `null` removes it. */
+  onopen: ((this: EventSource2, event: Event) => unknown) | null;
+  /** The `message` handler; assigning `null` removes it. */
+  onmessage: ((this: EventSource2, event: SourceMessageEvent) => unknown) | null;
+  /** The `error` handler; assigning `null` removes it. */
+  onerror: ((this: EventSource2, event: SourceErrorEvent) => unknown) | null;
+  /**
+   * Calls `callback` for each event of `type` (`"message"` or a custom name).
+   * Returns a function that unsubscribes.
+   */
+  on(type: string, callback: (this: EventSource2, event: SourceMessageEvent) => unknown): () => void;
+  /**
+   * Calls `callback` with each event's data parsed as JSON. Data that is not JSON is not
+   * thrown: it reaches the `error` listeners as a `JsonErrorEvent`. Returns an unsubscribe function.
+   */
+  onJson<T = unknown>(
+    type: string,
+    callback: (this: EventSource2, value: T, event: SourceMessageEvent) => unknown,
+  ): () => void;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = String, catch)]
+    fn js_string(value: &JsValue) -> Result<String, JsValue>;
+    #[wasm_bindgen(js_name = reportError, catch)]
+    fn report_error(error: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(error: &JsValue);
+    #[wasm_bindgen(js_namespace = Object, js_name = defineProperties, catch)]
+    fn define_properties(target: &JsValue, descriptors: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Whether a usable `EventSource` constructor exists here (JS: `isSupported()`).
+#[wasm_bindgen(js_name = isSupported)]
+pub fn js_is_supported() -> bool {
+    is_supported()
+}
+
+/// Reports an exception thrown by a listener the way the browser does for its own listeners,
+/// without interrupting the dispatch to the other listeners.
+fn report(error: &JsValue) {
+    if report_error(error).is_err() {
+        console_error(error);
+    }
+}
+
+fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
+}
+
+/// `{ name: { value, enumerable, configurable } , ... }` for `Object.defineProperties`.
+fn descriptors(properties: &[(&str, &JsValue)]) -> JsValue {
+    let all = Object::new();
+    for (name, value) in properties {
+        let descriptor = Object::new();
+        let _ = Reflect::set(&descriptor, &"value".into(), value);
+        let _ = Reflect::set(&descriptor, &"enumerable".into(), &JsValue::TRUE);
+        let _ = Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE);
+        let _ = Reflect::set(&all, &JsValue::from_str(name), &descriptor);
+    }
+    all.into()
+}
+
+#[derive(Clone)]
+enum Callback {
+    /// `addEventListener`: a function or an object with `handleEvent`.
+    Listener(JsValue),
+    /// `onopen` / `onmessage` / `onerror`.
+    Handler(Function),
+    /// `on(type, callback)`.
+    Plain(Function),
+    /// `onJson(type, callback)`.
+    Json(Function),
+}
+
+struct Entry {
+    id: u32,
+    event_type: String,
+    callback: Callback,
+    capture: bool,
+    once: bool,
+    _abort: Option<EventListener>,
+}
+
+/// Strong references held while the source can still deliver events to a listener.
+struct Strong {
+    this: JsValue,
+    targets: JsValue,
+}
+
+struct Core {
+    source: EventSource,
+    /// The wrapper, weakly: set right after construction.
+    this: RefCell<Option<js_sys::WeakRef>>,
+    strong: RefCell<Option<Strong>>,
+    entries: RefCell<Vec<Entry>>,
+    hooks: RefCell<Vec<(String, Listener)>>,
+    next_id: Cell<u32>,
+    closed: Cell<bool>,
+    _close_watch: RefCell<Option<Listener>>,
+}
+
+/// The `EventSource` JS class: a drop-in for the browser's, with typed extras.
+#[wasm_bindgen(js_name = EventSource)]
+pub struct JsEventSource {
+    core: Rc<Core>,
+}
+
+impl std::fmt::Debug for JsEventSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventSource")
+            .field("source", &self.core.source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// The wrapper object, if it is still alive (it is whenever JS calls into it).
+    fn weak_this(&self) -> Option<JsValue> {
+        self.this.borrow().as_ref()?.deref().map(JsValue::from)
+    }
+
+    /// Keeps the wrapper alive while it is open and has listeners, as the HTML standard asks of
+    /// `EventSource`; lets it be collected otherwise.
+    fn update_retention(&self) {
+        let keep = !self.closed.get() && !self.entries.borrow().is_empty();
+        let held = self.strong.borrow().is_some();
+        if keep && !held {
+            if let Some(this) = self.weak_this() {
+                let targets = descriptors(&[("target", &this), ("currentTarget", &this)]);
+                *self.strong.borrow_mut() = Some(Strong { this, targets });
+            }
+        } else if !keep && held {
+            let released = self.strong.borrow_mut().take();
+            drop(released);
+        }
+    }
+
+    fn take_id(&self) -> u32 {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        id
+    }
+
+    fn contains(&self, id: u32) -> bool {
+        self.entries.borrow().iter().any(|entry| entry.id == id)
+    }
+
+    fn add_entry(self: &Rc<Self>, entry: Entry) {
+        if self.closed.get() {
+            return;
+        }
+        let event_type = entry.event_type.clone();
+        self.entries.borrow_mut().push(entry);
+        self.ensure_hook(&event_type);
+        self.update_retention();
+    }
+
+    fn remove_where(&self, matches: impl Fn(&Entry) -> bool) {
+        let removed: Vec<Entry> = {
+            let mut entries = self.entries.borrow_mut();
+            let mut removed = Vec::new();
+            let mut index = 0;
+            while index < entries.len() {
+                if matches(&entries[index]) {
+                    removed.push(entries.remove(index));
+                } else {
+                    index += 1;
+                }
+            }
+            removed
+        };
+        for entry in &removed {
+            self.release_hook(&entry.event_type);
+        }
+        drop(removed);
+        self.update_retention();
+    }
+
+    fn remove_entry(&self, id: u32) {
+        self.remove_where(|entry| entry.id == id);
+    }
+
+    fn ensure_hook(self: &Rc<Self>, event_type: &str) {
+        if self.hooks.borrow().iter().any(|(t, _)| t == event_type) {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        let name = event_type.to_owned();
+        let listener = self.source.on_raw(name.clone(), move |event| {
+            if let Some(core) = weak.upgrade() {
+                core.dispatch_native(&name, event);
+            }
+        });
+        self.hooks
+            .borrow_mut()
+            .push((event_type.to_owned(), listener));
+    }
+
+    fn release_hook(&self, event_type: &str) {
+        if self
+            .entries
+            .borrow()
+            .iter()
+            .any(|entry| entry.event_type == event_type)
+        {
+            return;
+        }
+        let hook = {
+            let mut hooks = self.hooks.borrow_mut();
+            hooks
+                .iter()
+                .position(|(t, _)| t == event_type)
+                .map(|index| hooks.remove(index))
+        };
+        drop(hook);
+    }
+
+    /// The source closed for good: release listeners and the wrapper.
+    fn on_closed(&self) {
+        self.closed.set(true);
+        let entries = std::mem::take(&mut *self.entries.borrow_mut());
+        let hooks = std::mem::take(&mut *self.hooks.borrow_mut());
+        drop(entries);
+        drop(hooks);
+        self.update_retention();
+    }
+
+    fn dispatch_native(&self, event_type: &str, event: &web_sys::Event) {
+        if event_type == "error" && !event.is_instance_of::<web_sys::MessageEvent>() {
+            let state = ReadyState::from_raw(self.source.as_raw().ready_state());
+            let fatal = state == ReadyState::Closed;
+            let message = if fatal {
+                "the connection failed and the browser gave up (HTTP error status, wrong \
+                 Content-Type, 204 No Content, or a network error)"
+            } else {
+                "the connection was interrupted; the browser is reconnecting"
+            };
+            let _ = define_properties(
+                event,
+                &descriptors(&[
+                    ("kind", &"connection".into()),
+                    ("reconnecting", &JsValue::from_bool(!fatal)),
+                    ("fatal", &JsValue::from_bool(fatal)),
+                    ("message", &message.into()),
+                ]),
+            );
+        }
+        self.dispatch(event_type, event);
+    }
+
+    /// Calls the listeners of `event_type` in registration order with `event`, whose `target`
+    /// and `currentTarget` become the wrapper.
+    fn dispatch(&self, event_type: &str, event: &JsValue) {
+        let (this, targets) = match self.strong.borrow().as_ref() {
+            Some(strong) => (strong.this.clone(), strong.targets.clone()),
+            None => return,
+        };
+        let _ = define_properties(event, &targets);
+        let matching: Vec<(u32, Callback, bool)> = self
+            .entries
+            .borrow()
+            .iter()
+            .filter(|entry| entry.event_type == event_type)
+            .map(|entry| (entry.id, entry.callback.clone(), entry.once))
+            .collect();
+        for (id, callback, once) in matching {
+            if !self.contains(id) {
+                continue;
+            }
+            if once {
+                self.remove_entry(id);
+            }
+            if let Err(error) = self.invoke(&callback, &this, event_type, event) {
+                report(&error);
+            }
+        }
+    }
+
+    fn invoke(
+        &self,
+        callback: &Callback,
+        this: &JsValue,
+        event_type: &str,
+        event: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        match callback {
+            Callback::Handler(function) | Callback::Plain(function) => function.call1(this, event),
+            Callback::Listener(listener) => {
+                if let Some(function) = listener.dyn_ref::<Function>() {
+                    return function.call1(this, event);
+                }
+                let handle = Reflect::get(listener, &"handleEvent".into())?;
+                match handle.dyn_ref::<Function>() {
+                    Some(handle) => handle.call1(listener, event),
+                    None => Err(type_error(
+                        "an EventSource listener object has no handleEvent() method",
+                    )),
+                }
+            }
+            Callback::Json(function) => {
+                let data = Reflect::get(event, &"data".into())?;
+                match json_parse(&data) {
+                    Ok(value) => function.call2(this, &value, event),
+                    Err(error) => {
+                        self.dispatch_json_error(event_type, event, &data, &error);
+                        Ok(JsValue::UNDEFINED)
+                    }
+                }
+            }
+        }
+    }
+
+    fn dispatch_json_error(
+        &self,
+        event_type: &str,
+        event: &JsValue,
+        data: &JsValue,
+        error: &JsValue,
+    ) {
+        let Ok(error_event) = web_sys::Event::new("error") else {
+            return;
+        };
+        let last_event_id = Reflect::get(event, &"lastEventId".into()).unwrap_or_default();
+        let message = format!(
+            "the data of a {event_type:?} event is not valid JSON: {}",
+            error_message(error)
+        );
+        let _ = define_properties(
+            &error_event,
+            &descriptors(&[
+                ("kind", &"json".into()),
+                ("reconnecting", &JsValue::FALSE),
+                ("fatal", &JsValue::FALSE),
+                ("message", &message.into()),
+                ("data", data),
+                ("eventType", &event_type.into()),
+                ("lastEventId", &last_event_id),
+                ("cause", error),
+            ]),
+        );
+        self.dispatch("error", &error_event);
+    }
+
+    fn handler(&self, event_type: &str) -> JsValue {
+        self.entries
+            .borrow()
+            .iter()
+            .find_map(|entry| match &entry.callback {
+                Callback::Handler(function) if entry.event_type == event_type => {
+                    Some(function.clone().into())
+                }
+                _ => None,
+            })
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// Event handler attribute semantics: the first assignment registers a listener, later ones
+    /// replace the callback in place (keeping its position), `null` (or a non-function) removes it.
+    fn set_handler(self: &Rc<Self>, event_type: &str, value: JsValue) {
+        let is_handler = |entry: &Entry| {
+            entry.event_type == event_type && matches!(entry.callback, Callback::Handler(_))
+        };
+        let Some(function) = value.dyn_into::<Function>().ok() else {
+            self.remove_where(is_handler);
+            return;
+        };
+        {
+            let mut entries = self.entries.borrow_mut();
+            if let Some(entry) = entries.iter_mut().find(|entry| is_handler(entry)) {
+                entry.callback = Callback::Handler(function);
+                return;
+            }
+        }
+        let id = self.take_id();
+        self.add_entry(Entry {
+            id,
+            event_type: event_type.to_owned(),
+            callback: Callback::Handler(function),
+            capture: false,
+            once: false,
+            _abort: None,
+        });
+    }
+
+    fn subscribe(self: &Rc<Self>, event_type: String, callback: Callback) -> Function {
+        let id = self.take_id();
+        self.add_entry(Entry {
+            id,
+            event_type,
+            callback,
+            capture: false,
+            once: false,
+            _abort: None,
+        });
+        let weak: Weak<Core> = Rc::downgrade(self);
+        // Owned by the JS function: freed by the garbage collector once the caller drops it.
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(core) = weak.upgrade() {
+                core.remove_entry(id);
+            }
+        })
+        .into_js_value()
+        .unchecked_into()
+    }
+}
+
+/// `capture` from `addEventListener`/`removeEventListener` options (a boolean or an object).
+fn capture_flag(options: &JsValue) -> bool {
+    if options.is_object() {
+        Reflect::get(options, &"capture".into())
+            .map(|value| value.is_truthy())
+            .unwrap_or(false)
+    } else {
+        options.is_truthy()
+    }
+}
+
+fn to_js_error(error: Error) -> JsValue {
+    let message = error.to_string();
+    match error {
+        Error::InvalidUrl { .. } => js_sys::SyntaxError::new(&message).into(),
+        Error::InvalidOptions(_) => js_sys::TypeError::new(&message).into(),
+        _ => js_sys::Error::new(&message).into(),
+    }
+}
+
+fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(EventSourceOptions::default());
+    }
+    if !options.is_object() {
+        return Err(type_error(&format!(
+            "EventSource options must be an object such as {{ withCredentials: true }}, got {}",
+            options.js_typeof().as_string().unwrap_or_default()
+        )));
+    }
+    let with_credentials = Reflect::get(options, &"withCredentials".into())?.is_truthy();
+    Ok(EventSourceOptions::new().with_credentials(with_credentials))
+}
+
+#[wasm_bindgen(js_class = EventSource)]
+impl JsEventSource {
+    /// `new EventSource(url, { withCredentials })`. Throws a `SyntaxError` for an invalid URL,
+    /// a `TypeError` for invalid options, and an `Error` where EventSource is not supported.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "EventSourceOptions")] options: Option<
+            JsValue,
+        >,
+    ) -> Result<JsValue, JsValue> {
+        if url.is_undefined() {
+            return Err(type_error(
+                "Failed to construct 'EventSource': 1 argument required (the stream URL), but only 0 present",
+            ));
+        }
+        let url = match url.as_string() {
+            Some(url) => url,
+            None => js_string(&url)?,
+        };
+        let options = read_options(&options.unwrap_or(JsValue::UNDEFINED))?;
+        let source = EventSource::with_options(&url, &options).map_err(to_js_error)?;
+        let core = Rc::new(Core {
+            source,
+            this: RefCell::new(None),
+            strong: RefCell::new(None),
+            entries: RefCell::new(Vec::new()),
+            hooks: RefCell::new(Vec::new()),
+            next_id: Cell::new(1),
+            closed: Cell::new(false),
+            _close_watch: RefCell::new(None),
+        });
+        let weak = Rc::downgrade(&core);
+        let watch = core.source.watch_close(move || {
+            if let Some(core) = weak.upgrade() {
+                core.on_closed();
+            }
+        });
+        *core._close_watch.borrow_mut() = Some(watch);
+        let this = JsValue::from(JsEventSource { core: core.clone() });
+        let weak_this = js_sys::WeakRef::new(this.unchecked_ref::<Object>());
+        *core.this.borrow_mut() = Some(weak_this);
+        Ok(this)
+    }
+
+    /// `0`: connecting or reconnecting.
+    #[wasm_bindgen(getter = CONNECTING)]
+    pub fn connecting(&self) -> u16 {
+        0
+    }
+
+    /// `1`: open.
+    #[wasm_bindgen(getter = OPEN)]
+    pub fn open(&self) -> u16 {
+        1
+    }
+
+    /// `2`: closed.
+    #[wasm_bindgen(getter = CLOSED)]
+    pub fn closed(&self) -> u16 {
+        2
+    }
+
+    /// `EventSource.CONNECTING` (0).
+    #[wasm_bindgen(getter = CONNECTING)]
+    pub fn connecting_static() -> u16 {
+        0
+    }
+
+    /// `EventSource.OPEN` (1).
+    #[wasm_bindgen(getter = OPEN)]
+    pub fn open_static() -> u16 {
+        1
+    }
+
+    /// `EventSource.CLOSED` (2).
+    #[wasm_bindgen(getter = CLOSED)]
+    pub fn closed_static() -> u16 {
+        2
+    }
+
+    /// `0` (CONNECTING), `1` (OPEN) or `2` (CLOSED).
+    #[wasm_bindgen(getter = readyState)]
+    pub fn ready_state(&self) -> u16 {
+        self.core.source.ready_state().as_raw()
+    }
+
+    /// The absolute URL of the stream.
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> String {
+        self.core.source.url()
+    }
+
+    /// Whether credentials are sent with cross-origin requests.
+    #[wasm_bindgen(getter = withCredentials)]
+    pub fn with_credentials(&self) -> bool {
+        self.core.source.with_credentials()
+    }
+
+    /// The `lastEventId` of the latest event delivered to a listener (empty before any).
+    #[wasm_bindgen(getter = lastEventId)]
+    pub fn last_event_id(&self) -> String {
+        self.core.source.last_event_id()
+    }
+
+    /// Closes the connection: no reconnect, no further events. Idempotent.
+    pub fn close(&self) {
+        self.core.source.close();
+    }
+
+    /// Adds a listener, with EventTarget semantics: the same (type, listener, capture) is added
+    /// once; `once` removes it after its first call; an aborted `signal` removes it.
+    #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
+    pub fn add_event_listener(
+        &self,
+        event_type: String,
+        listener: JsValue,
+        options: JsValue,
+    ) -> Result<(), JsValue> {
+        if listener.is_null() || listener.is_undefined() {
+            return Ok(());
+        }
+        if !listener.is_function() && !listener.is_object() {
+            return Err(type_error(
+                "addEventListener: the listener must be a function or an object with a handleEvent() method",
+            ));
+        }
+        let capture = capture_flag(&options);
+        let (once, signal) = if options.is_object() {
+            let once = Reflect::get(&options, &"once".into())?.is_truthy();
+            let signal = Reflect::get(&options, &"signal".into())?;
+            (once, signal)
+        } else {
+            (false, JsValue::UNDEFINED)
+        };
+        let duplicate = self.core.entries.borrow().iter().any(|entry| {
+            entry.event_type == event_type
+                && entry.capture == capture
+                && matches!(&entry.callback, Callback::Listener(existing) if *existing == listener)
+        });
+        if duplicate {
+            return Ok(());
+        }
+        let id = self.core.take_id();
+        let abort = if signal.is_undefined() || signal.is_null() {
+            None
+        } else {
+            let signal: web_sys::AbortSignal = signal.dyn_into().map_err(|_| {
+                type_error("addEventListener: options.signal must be an AbortSignal")
+            })?;
+            if signal.aborted() {
+                return Ok(());
+            }
+            let weak = Rc::downgrade(&self.core);
+            Some(EventListener::once(&signal, "abort", move |_| {
+                if let Some(core) = weak.upgrade() {
+                    core.remove_entry(id);
+                }
+            }))
+        };
+        self.core.add_entry(Entry {
+            id,
+            event_type,
+            callback: Callback::Listener(listener),
+            capture,
+            once,
+            _abort: abort,
+        });
+        Ok(())
+    }
+
+    /// Removes a listener added with the same type, listener and capture flag.
+    #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
+    pub fn remove_event_listener(&self, event_type: String, listener: JsValue, options: JsValue) {
+        let capture = capture_flag(&options);
+        self.core.remove_where(|entry| {
+            entry.event_type == event_type
+                && entry.capture == capture
+                && matches!(&entry.callback, Callback::Listener(existing) if *existing == listener)
+        });
+    }
+
+    /// Dispatches `event` to this source's listeners; returns `false` if a listener called
+    /// `preventDefault()` on a cancelable event.
+    #[wasm_bindgen(js_name = dispatchEvent)]
+    pub fn dispatch_event(&self, event: web_sys::Event) -> bool {
+        self.core.dispatch(&event.type_(), &event);
+        !event.default_prevented()
+    }
+
+    /// The `open` handler, or `null`.
+    #[wasm_bindgen(getter, skip_typescript)]
+    pub fn onopen(&self) -> JsValue {
+        self.core.handler("open")
+    }
+
+    /// Sets the `open` handler; `null` removes it.
+    #[wasm_bindgen(setter, skip_typescript)]
+    pub fn set_onopen(&self, value: JsValue) {
+        self.core.set_handler("open", value);
+    }
+
+    /// The `message` handler, or `null`.
+    #[wasm_bindgen(getter, skip_typescript)]
+    pub fn onmessage(&self) -> JsValue {
+        self.core.handler("message")
+    }
+
+    /// Sets the `message` handler; `null` removes it.
+    #[wasm_bindgen(setter, skip_typescript)]
+    pub fn set_onmessage(&self, value: JsValue) {
+        self.core.set_handler("message", value);
+    }
+
+    /// The `error` handler, or `null`.
+    #[wasm_bindgen(getter, skip_typescript)]
+    pub fn onerror(&self) -> JsValue {
+        self.core.handler("error")
+    }
+
+    /// Sets the `error` handler; `null` removes it.
+    #[wasm_bindgen(setter, skip_typescript)]
+    pub fn set_onerror(&self, value: JsValue) {
+        self.core.set_handler("error", value);
+    }
+
+    /// `on(type, callback)`: calls `callback(event)` for each event of `type`; returns a
+    /// function that unsubscribes.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, event_type: String, callback: JsValue) -> Result<Function, JsValue> {
+        let callback: Function = callback
+            .dyn_into()
+            .map_err(|_| type_error("on(type, callback): callback must be a function"))?;
+        Ok(self.core.subscribe(event_type, Callback::Plain(callback)))
+    }
+
+    /// `onJson(type, callback)`: calls `callback(value, event)` with the data parsed as JSON;
+    /// data that is not JSON is dispatched to `error` listeners instead. Returns an
+    /// unsubscribe function.
+    #[wasm_bindgen(js_name = onJson, skip_typescript)]
+    pub fn on_json(&self, event_type: String, callback: JsValue) -> Result<Function, JsValue> {
+        let callback: Function = callback
+            .dyn_into()
+            .map_err(|_| type_error("onJson(type, callback): callback must be a function"))?;
+        Ok(self.core.subscribe(event_type, Callback::Json(callback)))
+    }
+}

@@ -1,0 +1,81 @@
+//! Errors returned by this crate.
+
+use thiserror::Error;
+
+/// Why an [`EventSource`](crate::EventSource) could not be created or used.
+///
+/// On the JavaScript side each variant becomes a thrown JS error with the same message
+/// (`SyntaxError` for [`Error::InvalidUrl`], `TypeError` for [`Error::InvalidOptions`]).
+///
+/// ```
+/// use eventsource_wasm::Error;
+///
+/// let err = Error::InvalidUrl { url: "http://[::1".into(), message: "invalid IPv6".into() };
+/// assert!(err.to_string().contains("http://[::1"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// This environment has no `EventSource` constructor (Node.js, a worklet, an old browser).
+    /// Check [`is_supported`](crate::is_supported) first.
+    #[error(
+        "EventSource is not available in this environment; \
+         call isSupported() first and use a browser window or a dedicated worker"
+    )]
+    Unsupported,
+    /// The browser rejected the URL. `message` is the browser's own explanation.
+    #[error("the URL {url:?} is not a valid EventSource URL: {message}")]
+    InvalidUrl {
+        /// The URL as it was given.
+        url: String,
+        /// The browser's message.
+        message: String,
+    },
+    /// An option had a value the source cannot use. The message says which and what to pass.
+    #[error("invalid EventSource option: {0}")]
+    InvalidOptions(String),
+    /// The browser threw while creating the source for a reason other than the URL.
+    #[error("the browser refused to create the EventSource: {0}")]
+    Browser(String),
+}
+
+/// A JSON payload that could not be decoded into the listener's type
+/// (see [`EventSource::on_json`](crate::EventSource::on_json)).
+///
+/// The raw `data` is kept so the application can log or recover it.
+///
+/// ```
+/// use eventsource_wasm::DecodeError;
+///
+/// let err = DecodeError::Syntax { message: "Unexpected token".into(), data: "oops".into() };
+/// assert_eq!(err.data(), "oops");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The data is not valid JSON (the message is `JSON.parse`'s).
+    #[error("event data is not valid JSON: {message}")]
+    Syntax {
+        /// The parser's message.
+        message: String,
+        /// The event's raw data.
+        data: String,
+    },
+    /// The data is valid JSON but does not have the shape of the target type.
+    #[error("event data does not match the expected type: {message}")]
+    Shape {
+        /// The deserializer's message.
+        message: String,
+        /// The event's raw data.
+        data: String,
+    },
+}
+
+impl DecodeError {
+    /// The raw event data that failed to decode.
+    pub fn data(&self) -> &str {
+        match self {
+            DecodeError::Syntax { data, .. } | DecodeError::Shape { data, .. } => data,
+        }
+    }
+}

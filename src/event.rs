@@ -1,0 +1,130 @@
+//! Events delivered to listeners and streams.
+
+use wasm_bindgen::JsCast;
+
+use crate::ReadyState;
+
+/// A message from the server: the default `message` type or a custom named type.
+///
+/// Accessors read from the browser's event on demand, so a listener that only looks at
+/// [`event_type`](Self::event_type) never copies the data.
+///
+/// ```no_run
+/// # use eventsource_wasm::EventSource;
+/// # let source = EventSource::new("/events").unwrap();
+/// let _listener = source.on_message(|event| {
+///     println!("{} #{}: {}", event.event_type(), event.last_event_id(), event.data());
+/// });
+/// ```
+#[derive(Debug, Clone)]
+pub struct MessageEvent {
+    raw: web_sys::MessageEvent,
+}
+
+impl MessageEvent {
+    pub(crate) fn from_raw(raw: web_sys::MessageEvent) -> Self {
+        Self { raw }
+    }
+
+    /// The event type: `"message"`, or the name the server sent in its `event:` field.
+    pub fn event_type(&self) -> String {
+        self.raw.type_()
+    }
+
+    /// The event's data (the server's `data:` lines joined with `\n`).
+    pub fn data(&self) -> String {
+        self.raw.data().as_string().unwrap_or_default()
+    }
+
+    /// The last event ID the server set (with an `id:` field) at or before this event.
+    pub fn last_event_id(&self) -> String {
+        self.raw.last_event_id()
+    }
+
+    /// The origin of the server that sent the event, e.g. `https://example.com`.
+    pub fn origin(&self) -> String {
+        self.raw.origin()
+    }
+
+    /// The underlying browser event.
+    pub fn as_raw(&self) -> &web_sys::MessageEvent {
+        &self.raw
+    }
+}
+
+/// A connection error, telling whether the browser is retrying or has given up.
+///
+/// ```no_run
+/// # use eventsource_wasm::EventSource;
+/// # let source = EventSource::new("/events").unwrap();
+/// let _listener = source.on_error(|error| {
+///     if error.is_fatal() {
+///         eprintln!("the server refused the stream; not retrying");
+///     } else {
+///         eprintln!("connection lost, the browser is reconnecting");
+///     }
+/// });
+/// ```
+#[derive(Debug, Clone)]
+pub struct ErrorEvent {
+    ready_state: ReadyState,
+    raw: web_sys::Event,
+}
+
+impl ErrorEvent {
+    pub(crate) fn new(ready_state: ReadyState, raw: web_sys::Event) -> Self {
+        Self { ready_state, raw }
+    }
+
+    /// The source's state when the error was dispatched.
+    pub fn ready_state(&self) -> ReadyState {
+        self.ready_state
+    }
+
+    /// `true` while the browser reconnects on its own (state [`ReadyState::Connecting`]).
+    pub fn is_reconnecting(&self) -> bool {
+        self.ready_state == ReadyState::Connecting
+    }
+
+    /// `true` when the browser has given up (state [`ReadyState::Closed`]): an HTTP error
+    /// status, a wrong `Content-Type`, a 204, or a failure the browser does not retry.
+    pub fn is_fatal(&self) -> bool {
+        self.ready_state == ReadyState::Closed
+    }
+
+    /// A sentence describing the error, suitable for a log.
+    pub fn message(&self) -> &'static str {
+        if self.is_fatal() {
+            "the connection failed and the browser gave up (HTTP error status, wrong \
+             Content-Type, 204 No Content, or a network error); call close() or create a new source"
+        } else {
+            "the connection was interrupted; the browser is reconnecting"
+        }
+    }
+
+    /// The underlying browser event.
+    pub fn as_raw(&self) -> &web_sys::Event {
+        &self.raw
+    }
+}
+
+/// Everything a source can deliver, as yielded by [`EventSource::events`](crate::EventSource::events).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SourceEvent {
+    /// The connection opened (again).
+    Open,
+    /// A `message` event (custom named events are delivered by
+    /// [`EventSource::subscribe`](crate::EventSource::subscribe)).
+    Message(MessageEvent),
+    /// A connection error.
+    Error(ErrorEvent),
+}
+
+/// Whether a raw event is a server message (as opposed to the source's own `open`/`error`).
+/// A server may name its events `open` or `error`; those arrive as `MessageEvent`s.
+pub(crate) fn as_message(event: &web_sys::Event) -> Option<MessageEvent> {
+    event
+        .dyn_ref::<web_sys::MessageEvent>()
+        .map(|raw| MessageEvent::from_raw(raw.clone()))
+}

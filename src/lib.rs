@@ -1,0 +1,65 @@
+//! # eventsource-wasm
+//!
+//! A typed, leak-free wrapper around the browser's
+//! [`EventSource`](https://developer.mozilla.org/docs/Web/API/EventSource) (Server-Sent Events)
+//! for Rust front-ends (Leptos, Yew, Dioxus, plain `wasm-bindgen`) and, through its npm package,
+//! for JavaScript.
+//!
+//! - Listeners return [`Listener`] handles that remove themselves when dropped.
+//! - Errors say whether the browser is reconnecting or has given up ([`ErrorEvent::is_fatal`]).
+//! - Custom named events ([`EventSource::on`]) and JSON payloads ([`EventSource::on_json`]).
+//! - `futures::Stream`s of events ([`EventSource::events`], [`EventSource::subscribe`]).
+//! - No panics on network or caller input: bad URLs and bad payloads are typed errors.
+//!
+//! ```no_run
+//! use eventsource_wasm::{is_supported, EventSource};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Tick {
+//!     n: u64,
+//! }
+//!
+//! # fn main() -> Result<(), eventsource_wasm::Error> {
+//! if !is_supported() {
+//!     return Ok(());
+//! }
+//! let source = EventSource::new("/events")?;
+//! let _open = source.on_open(|| println!("connected"));
+//! let _ticks = source.on_json::<Tick>("tick", |tick, _event| match tick {
+//!     Ok(tick) => println!("tick {}", tick.n),
+//!     Err(error) => eprintln!("{error}"),
+//! });
+//! let _errors = source.on_error(|error| {
+//!     if error.is_fatal() {
+//!         eprintln!("{}", error.message());
+//!     }
+//! });
+//! // Keep `source` and the listener handles alive as long as you want events,
+//! // e.g. in your component's state. Dropping them cleans up.
+//! # Ok(()) }
+//! ```
+//!
+//! The [`parser`] module is a spec-exact, incremental Server-Sent Events parser with no web
+//! dependencies.
+#![deny(missing_docs, missing_debug_implementations)]
+
+mod bindings;
+mod error;
+mod event;
+mod listener;
+mod options;
+pub mod parser;
+mod ready_state;
+mod registry;
+mod source;
+mod stream;
+mod support;
+
+pub use error::{DecodeError, Error};
+pub use event::{ErrorEvent, MessageEvent, SourceEvent};
+pub use listener::Listener;
+pub use options::EventSourceOptions;
+pub use ready_state::ReadyState;
+pub use source::EventSource;
+pub use stream::{EventStream, MessageStream};
+pub use support::is_supported;

@@ -1,0 +1,274 @@
+//! The Rust-facing `EventSource`.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+
+use crate::event::{as_message, ErrorEvent, MessageEvent};
+use crate::registry::{RawCallback, Shared};
+use crate::support::{error_message, is_supported, json_parse};
+use crate::{DecodeError, Error, EventSourceOptions, Listener, ReadyState};
+
+/// A connection to a Server-Sent Events endpoint.
+///
+/// Cloning is cheap and every clone refers to the same connection. The connection closes when
+/// [`close`](Self::close) is called on any clone, when the browser gives up, or when the last
+/// owner (clone or stream from [`events`](Self::events)/[`subscribe`](Self::subscribe)) is dropped.
+/// Dropping one clone never closes a connection that another clone still uses.
+///
+/// ```no_run
+/// use eventsource_wasm::{EventSource, EventSourceOptions};
+///
+/// let source = EventSource::with_options("/events", &EventSourceOptions::new().with_credentials(true))?;
+/// let _open = source.on_open(|| println!("connected"));
+/// let _ticks = source.on("tick", |event| println!("tick {}", event.data()));
+/// let _errors = source.on_error(|error| {
+///     if error.is_fatal() {
+///         println!("gave up: {}", error.message());
+///     }
+/// });
+/// # Ok::<(), eventsource_wasm::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct EventSource {
+    owner: Rc<Owner>,
+}
+
+/// Closes the connection when the last `EventSource` clone or stream is dropped.
+struct Owner {
+    shared: Rc<Shared>,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}
+
+impl EventSource {
+    /// Opens a connection to `url` (resolved against the page's or worker's base URL).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] where no `EventSource` exists (see [`is_supported`]);
+    /// [`Error::InvalidUrl`] when the browser rejects the URL.
+    ///
+    /// ```no_run
+    /// let source = eventsource_wasm::EventSource::new("/events")?;
+    /// # Ok::<(), eventsource_wasm::Error>(())
+    /// ```
+    pub fn new(url: &str) -> Result<Self, Error> {
+        Self::with_options(url, &EventSourceOptions::default())
+    }
+
+    /// Opens a connection to `url` with `options`.
+    ///
+    /// # Errors
+    /// As for [`new`](Self::new).
+    ///
+    /// ```no_run
+    /// use eventsource_wasm::{EventSource, EventSourceOptions};
+    /// let options = EventSourceOptions::new().with_credentials(true);
+    /// let source = EventSource::with_options("https://api.example.com/stream", &options)?;
+    /// assert!(source.with_credentials());
+    /// # Ok::<(), eventsource_wasm::Error>(())
+    /// ```
+    pub fn with_options(url: &str, options: &EventSourceOptions) -> Result<Self, Error> {
+        if !is_supported() {
+            return Err(Error::Unsupported);
+        }
+        let init = web_sys::EventSourceInit::new();
+        init.set_with_credentials(options.with_credentials);
+        let raw =
+            web_sys::EventSource::new_with_event_source_init_dict(url, &init).map_err(|error| {
+                let message = error_message(&error);
+                let is_syntax = js_sys::Reflect::get(&error, &"name".into())
+                    .ok()
+                    .and_then(|name| name.as_string())
+                    .is_some_and(|name| name == "SyntaxError");
+                if is_syntax {
+                    Error::InvalidUrl {
+                        url: url.to_owned(),
+                        message,
+                    }
+                } else {
+                    Error::Browser(message)
+                }
+            })?;
+        Ok(Self {
+            owner: Rc::new(Owner {
+                shared: Shared::new(raw),
+            }),
+        })
+    }
+
+    pub(crate) fn shared(&self) -> &Rc<Shared> {
+        &self.owner.shared
+    }
+
+    /// The current state. [`ReadyState::Closed`] once closed, for good.
+    pub fn ready_state(&self) -> ReadyState {
+        self.shared().ready_state()
+    }
+
+    /// The absolute URL of the stream.
+    pub fn url(&self) -> String {
+        self.shared().raw().url()
+    }
+
+    /// Whether credentials are sent with cross-origin requests.
+    pub fn with_credentials(&self) -> bool {
+        self.shared().raw().with_credentials()
+    }
+
+    /// The `lastEventId` of the most recent message delivered to any listener or stream of this
+    /// source (empty before the first). Events of a type nobody listens to are not seen.
+    pub fn last_event_id(&self) -> String {
+        self.shared().last_event_id()
+    }
+
+    /// Closes the connection for every clone: no reconnect, no further events; streams end and
+    /// listeners are released. Calling it again does nothing.
+    pub fn close(&self) {
+        self.shared().close();
+    }
+
+    /// The browser's `EventSource`, for anything this crate does not wrap.
+    pub fn as_raw(&self) -> &web_sys::EventSource {
+        self.shared().raw()
+    }
+
+    fn listen(
+        &self,
+        event_type: Cow<'static, str>,
+        callback: impl FnMut(&web_sys::Event) + 'static,
+    ) -> Listener {
+        let callback: RawCallback = Rc::new(RefCell::new(callback));
+        let id = self.shared().add(event_type, callback);
+        Listener::new(Rc::downgrade(self.shared()), id)
+    }
+
+    pub(crate) fn watch_close(&self, callback: impl FnMut() + 'static) -> Listener {
+        let id = self.shared().watch_close(Rc::new(RefCell::new(callback)));
+        Listener::new(Rc::downgrade(self.shared()), id)
+    }
+
+    /// Listens for raw browser events of `event_type` (used by the JS bindings).
+    pub(crate) fn on_raw(
+        &self,
+        event_type: impl Into<Cow<'static, str>>,
+        callback: impl FnMut(&web_sys::Event) + 'static,
+    ) -> Listener {
+        self.listen(event_type.into(), callback)
+    }
+
+    /// Calls `callback` each time the connection opens (again, after a reconnect).
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
+    /// let _open = source.on_open(|| println!("open"));
+    /// ```
+    pub fn on_open(&self, mut callback: impl FnMut() + 'static) -> Listener {
+        self.listen("open".into(), move |event| {
+            if as_message(event).is_none() {
+                callback();
+            }
+        })
+    }
+
+    /// Calls `callback` for each `message` event (events without an `event:` field).
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
+    /// let _messages = source.on_message(|event| println!("{}", event.data()));
+    /// ```
+    pub fn on_message(&self, callback: impl FnMut(&MessageEvent) + 'static) -> Listener {
+        self.on("message", callback)
+    }
+
+    /// Calls `callback` for each connection error. [`ErrorEvent::is_fatal`] tells whether the
+    /// browser gave up; otherwise it is reconnecting.
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
+    /// let _errors = source.on_error(|error| println!("fatal: {}", error.is_fatal()));
+    /// ```
+    pub fn on_error(&self, mut callback: impl FnMut(&ErrorEvent) + 'static) -> Listener {
+        let shared = Rc::downgrade(self.shared());
+        self.listen("error".into(), move |event| {
+            if as_message(event).is_some() {
+                return;
+            }
+            let state = shared
+                .upgrade()
+                .map(|shared| ReadyState::from_raw(shared.raw().ready_state()))
+                .unwrap_or(ReadyState::Closed);
+            callback(&ErrorEvent::new(state, event.clone()));
+        })
+    }
+
+    /// Calls `callback` for each event of a custom type (the server's `event:` field).
+    /// `on("message", ..)` is the same as [`on_message`](Self::on_message).
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
+    /// let _ticks = source.on("tick", |event| println!("tick #{}", event.last_event_id()));
+    /// ```
+    pub fn on(
+        &self,
+        event_type: impl Into<Cow<'static, str>>,
+        mut callback: impl FnMut(&MessageEvent) + 'static,
+    ) -> Listener {
+        self.listen(event_type.into(), move |event| {
+            if let Some(message) = as_message(event) {
+                callback(&message);
+            }
+        })
+    }
+
+    /// Calls `callback` for each event of `event_type` with its data decoded from JSON into `T`
+    /// (the browser's `JSON.parse`, then `serde-wasm-bindgen`). Data that is not JSON, or not
+    /// shaped like `T`, arrives as an `Err` carrying the raw data — never as a panic.
+    ///
+    /// ```no_run
+    /// #[derive(serde::Deserialize)]
+    /// struct Tick { n: u64 }
+    ///
+    /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
+    /// let _ticks = source.on_json::<Tick>("tick", |tick, event| match tick {
+    ///     Ok(tick) => println!("tick {} (id {})", tick.n, event.last_event_id()),
+    ///     Err(error) => eprintln!("bad tick: {error}"),
+    /// });
+    /// ```
+    pub fn on_json<T: DeserializeOwned>(
+        &self,
+        event_type: impl Into<Cow<'static, str>>,
+        mut callback: impl FnMut(Result<T, DecodeError>, &MessageEvent) + 'static,
+    ) -> Listener {
+        self.on(event_type, move |event| callback(decode_json(event), event))
+    }
+}
+
+/// Decodes an event's data as JSON into `T`.
+pub(crate) fn decode_json<T: DeserializeOwned>(event: &MessageEvent) -> Result<T, DecodeError> {
+    let data = event.as_raw().data();
+    let raw_text = || data.as_string().unwrap_or_default();
+    let value = json_parse(&data).map_err(|error| DecodeError::Syntax {
+        message: error_message(&error),
+        data: raw_text(),
+    })?;
+    serde_wasm_bindgen::from_value(value).map_err(|error| DecodeError::Shape {
+        message: error.to_string(),
+        data: raw_text(),
+    })
+}
+
+impl fmt::Debug for EventSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventSource")
+            .field("ready_state", &self.ready_state())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,220 @@
+//! `futures::Stream`s of events.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use futures_core::Stream;
+
+use crate::event::{as_message, ErrorEvent, MessageEvent, SourceEvent};
+use crate::{EventSource, Listener, ReadyState};
+
+/// The buffer between listeners (which push) and a stream (which polls).
+struct Queue<T> {
+    items: RefCell<VecDeque<T>>,
+    waker: RefCell<Option<Waker>>,
+    ended: Cell<bool>,
+}
+
+impl<T> Queue<T> {
+    fn new() -> Rc<Self> {
+        Rc::new(Queue {
+            items: RefCell::new(VecDeque::new()),
+            waker: RefCell::new(None),
+            ended: Cell::new(false),
+        })
+    }
+
+    fn push(&self, item: T) {
+        if self.ended.get() {
+            return;
+        }
+        self.items.borrow_mut().push_back(item);
+        self.wake();
+    }
+
+    fn end(&self) {
+        self.ended.set(true);
+        self.wake();
+    }
+
+    fn wake(&self) {
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if let Some(item) = self.items.borrow_mut().pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        if self.ended.get() {
+            return Poll::Ready(None);
+        }
+        *self.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// A stream of a source's `open`, `message` and `error` events, from
+/// [`EventSource::events`]. It ends after the source closes (the fatal error, if any, is
+/// yielded first). The stream owns the connection: it stays open while the stream lives.
+///
+/// Events are buffered until polled.
+#[must_use = "streams do nothing unless polled"]
+pub struct EventStream {
+    queue: Rc<Queue<SourceEvent>>,
+    _listeners: [Listener; 4],
+    _source: EventSource,
+}
+
+/// A stream of the messages of one event type, from [`EventSource::subscribe`]. It ends after
+/// the source closes, and owns the connection while it lives.
+#[must_use = "streams do nothing unless polled"]
+pub struct MessageStream {
+    queue: Rc<Queue<MessageEvent>>,
+    _listeners: [Listener; 2],
+    _source: EventSource,
+}
+
+fn end_on_close<T: 'static>(source: &EventSource, queue: &Rc<Queue<T>>) -> Listener {
+    if source.shared().is_closed() {
+        queue.end();
+    }
+    let weak = Rc::downgrade(queue);
+    source.watch_close(move || {
+        if let Some(queue) = weak.upgrade() {
+            queue.end();
+        }
+    })
+}
+
+impl EventSource {
+    /// A stream of `open`, `message` and `error` events that ends when the source closes.
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    /// use eventsource_wasm::{EventSource, SourceEvent};
+    ///
+    /// # async fn run() -> Result<(), eventsource_wasm::Error> {
+    /// let mut events = EventSource::new("/events")?.events();
+    /// while let Some(event) = events.next().await {
+    ///     match event {
+    ///         SourceEvent::Open => println!("open"),
+    ///         SourceEvent::Message(message) => println!("{}", message.data()),
+    ///         SourceEvent::Error(error) if error.is_fatal() => println!("gave up"),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn events(&self) -> EventStream {
+        let queue = Queue::new();
+        let open = {
+            let weak = Rc::downgrade(&queue);
+            self.on_open(move || {
+                if let Some(queue) = weak.upgrade() {
+                    queue.push(SourceEvent::Open);
+                }
+            })
+        };
+        let message = {
+            let weak = Rc::downgrade(&queue);
+            self.on_message(move |event| {
+                if let Some(queue) = weak.upgrade() {
+                    queue.push(SourceEvent::Message(event.clone()));
+                }
+            })
+        };
+        let error = {
+            let weak = Rc::downgrade(&queue);
+            let shared = Rc::downgrade(self.shared());
+            self.on_raw("error", move |event| {
+                if as_message(event).is_some() {
+                    return;
+                }
+                let state = shared
+                    .upgrade()
+                    .map(|shared| ReadyState::from_raw(shared.raw().ready_state()))
+                    .unwrap_or(ReadyState::Closed);
+                if let Some(queue) = weak.upgrade() {
+                    queue.push(SourceEvent::Error(ErrorEvent::new(state, event.clone())));
+                }
+            })
+        };
+        let closed = end_on_close(self, &queue);
+        EventStream {
+            queue,
+            _listeners: [open, message, error, closed],
+            _source: self.clone(),
+        }
+    }
+
+    /// A stream of the messages of one event type (`"message"` or a custom name) that ends when
+    /// the source closes.
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    ///
+    /// # async fn run() -> Result<(), eventsource_wasm::Error> {
+    /// let source = eventsource_wasm::EventSource::new("/events")?;
+    /// let mut ticks = source.subscribe("tick");
+    /// while let Some(tick) = ticks.next().await {
+    ///     println!("tick {}", tick.data());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn subscribe(&self, event_type: impl Into<Cow<'static, str>>) -> MessageStream {
+        let queue = Queue::new();
+        let weak = Rc::downgrade(&queue);
+        let listener = self.on(event_type, move |event| {
+            if let Some(queue) = weak.upgrade() {
+                queue.push(event.clone());
+            }
+        });
+        let closed = end_on_close(self, &queue);
+        MessageStream {
+            queue,
+            _listeners: [listener, closed],
+            _source: self.clone(),
+        }
+    }
+}
+
+impl Stream for EventStream {
+    type Item = SourceEvent;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.queue.poll(cx)
+    }
+}
+
+impl Stream for MessageStream {
+    type Item = MessageEvent;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.queue.poll(cx)
+    }
+}
+
+impl fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream")
+            .field("buffered", &self.queue.items.borrow().len())
+            .field("ended", &self.queue.ended.get())
+            .finish()
+    }
+}
+
+impl fmt::Debug for MessageStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageStream")
+            .field("buffered", &self.queue.items.borrow().len())
+            .field("ended", &self.queue.ended.get())
+            .finish()
+    }
+}

@@ -1,0 +1,44 @@
+//! Feature detection and small JS helpers.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    pub(crate) fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Whether a usable `EventSource` constructor exists in this JavaScript environment.
+///
+/// `true` in browser windows and dedicated workers; `false` in Node.js, in worklets, or where
+/// a page has removed `EventSource`. Never throws and never panics.
+///
+/// ```no_run
+/// if eventsource_wasm::is_supported() {
+///     let source = eventsource_wasm::EventSource::new("/events");
+///     # drop(source);
+/// }
+/// ```
+pub fn is_supported() -> bool {
+    if !cfg!(target_arch = "wasm32") {
+        return false;
+    }
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("EventSource"))
+        .map(|ctor| ctor.is_function())
+        .unwrap_or(false)
+}
+
+/// The message of a thrown JS value: `error.message` for errors, the string for strings.
+pub(crate) fn error_message(error: &JsValue) -> String {
+    if let Some(error) = error.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    if let Some(text) = error.as_string() {
+        return text;
+    }
+    js_sys::Reflect::get(error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|message| message.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned())
+}

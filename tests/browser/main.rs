@@ -1,0 +1,490 @@
+//! Browser tests: `wasm-pack test --headless --chrome -- --test browser`, run by `npm test`,
+//! which starts the companion server and passes its URL in `SSE_SERVER_URL` (read at compile
+//! time, since a browser has no environment).
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use eventsource_wasm::{
+    is_supported, DecodeError, Error, EventSource, EventSourceOptions, ReadyState, SourceEvent,
+};
+use futures::future::{select, Either};
+use futures::StreamExt;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SERVER: Option<&str> = option_env!("SSE_SERVER_URL");
+
+fn url(path: &str) -> String {
+    let server = SERVER.expect(
+        "SSE_SERVER_URL is not set: run the browser tests with `npm test` \
+         (scripts/test.sh starts the companion server and sets it)",
+    );
+    format!("{server}{path}")
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits until `done()` holds, failing the test after `ms` milliseconds.
+async fn wait_until(what: &str, ms: i32, done: impl Fn() -> bool) {
+    let mut waited = 0;
+    while !done() {
+        assert!(waited < ms, "timed out after {ms} ms waiting for {what}");
+        sleep(20).await;
+        waited += 20;
+    }
+}
+
+async fn within<T>(what: &str, ms: i32, future: impl std::future::Future<Output = T>) -> T {
+    match select(Box::pin(future), Box::pin(sleep(ms))).await {
+        Either::Left((value, _)) => value,
+        Either::Right(_) => panic!("timed out after {ms} ms waiting for {what}"),
+    }
+}
+
+async fn publish(channel: &str, event: Option<&str>, data: &str) {
+    let body = js_sys::Object::new();
+    js_sys::Reflect::set(&body, &"channel".into(), &channel.into()).unwrap();
+    if let Some(event) = event {
+        js_sys::Reflect::set(&body, &"event".into(), &event.into()).unwrap();
+    }
+    js_sys::Reflect::set(&body, &"data".into(), &data.into()).unwrap();
+    let text = js_sys::JSON::stringify(&body).unwrap();
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&text);
+    let window = web_sys::window().unwrap();
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(&url("/publish"), &init))
+            .await
+            .expect("publish request failed")
+            .dyn_into()
+            .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "publish answered {}",
+        response.status()
+    );
+}
+
+#[wasm_bindgen_test]
+fn feature_detection_in_a_window() {
+    assert!(is_supported());
+}
+
+#[wasm_bindgen_test]
+fn invalid_url_is_a_typed_error() {
+    let error = EventSource::new("http://[::1").unwrap_err();
+    match &error {
+        Error::InvalidUrl { url, message } => {
+            assert_eq!(url, "http://[::1");
+            assert!(!message.is_empty());
+        }
+        other => panic!("expected InvalidUrl, got {other:?}"),
+    }
+    assert!(error.to_string().contains("http://[::1"));
+}
+
+#[wasm_bindgen_test]
+async fn open_then_messages_with_metadata() {
+    let source = EventSource::new(&url("/fixture/basic")).unwrap();
+    assert_eq!(source.ready_state(), ReadyState::Connecting);
+    assert_eq!(source.url(), url("/fixture/basic"));
+    assert!(!source.with_credentials());
+    let opened = Rc::new(RefCell::new(0));
+    let messages = Rc::new(RefCell::new(Vec::new()));
+    let _open = source.on_open({
+        let opened = opened.clone();
+        move || *opened.borrow_mut() += 1
+    });
+    let _message = source.on_message({
+        let messages = messages.clone();
+        move |event| {
+            messages.borrow_mut().push((
+                event.event_type(),
+                event.data(),
+                event.last_event_id(),
+                event.origin(),
+            ))
+        }
+    });
+    wait_until("three messages", 5000, || messages.borrow().len() == 3).await;
+    assert_eq!(*opened.borrow(), 1);
+    assert_eq!(source.ready_state(), ReadyState::Open);
+    let origin = SERVER.unwrap().trim_end_matches('/').to_owned();
+    let got = messages.borrow().clone();
+    let expected: Vec<_> = [("one", "1"), ("two", "2"), ("three", "3")]
+        .iter()
+        .map(|(data, id)| {
+            (
+                "message".to_owned(),
+                data.to_string(),
+                id.to_string(),
+                origin.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(source.last_event_id(), "3");
+    source.close();
+    assert_eq!(source.ready_state(), ReadyState::Closed);
+}
+
+#[wasm_bindgen_test]
+async fn named_events_reach_only_their_listeners() {
+    let source = EventSource::new(&url("/fixture/named")).unwrap();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let record = |label: &'static str| {
+        let seen = seen.clone();
+        move |event: &eventsource_wasm::MessageEvent| {
+            seen.borrow_mut()
+                .push(format!("{label}:{}:{}", event.event_type(), event.data()))
+        }
+    };
+    let _tick = source.on("tick", record("tick"));
+    let _notice = source.on(String::from("notice"), record("notice"));
+    let _message = source.on_message(record("message"));
+    wait_until("three events", 5000, || seen.borrow().len() == 3).await;
+    assert_eq!(
+        *seen.borrow(),
+        vec![
+            "tick:tick:1",
+            "notice:notice:hello",
+            "message:message:plain"
+        ]
+    );
+}
+
+#[derive(serde::Deserialize, Debug, PartialEq)]
+struct Item {
+    n: u32,
+    text: String,
+}
+
+#[wasm_bindgen_test]
+async fn json_listener_decodes_and_reports_bad_payloads() {
+    let source = EventSource::new(&url("/fixture/json")).unwrap();
+    let results = Rc::new(RefCell::new(Vec::new()));
+    let _json = source.on_json::<Item>("data", {
+        let results = results.clone();
+        move |item, event| results.borrow_mut().push((item, event.data()))
+    });
+    wait_until("three JSON events", 5000, || results.borrow().len() == 3).await;
+    let results = results.borrow();
+    assert_eq!(
+        results[0].0,
+        Ok(Item {
+            n: 1,
+            text: "a".into()
+        })
+    );
+    match &results[1].0 {
+        Err(DecodeError::Syntax { data, message }) => {
+            assert_eq!(data, "not json{");
+            assert!(!message.is_empty());
+        }
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+    assert_eq!(results[1].0.as_ref().unwrap_err().data(), "not json{");
+    assert_eq!(
+        results[2].0,
+        Ok(Item {
+            n: 2,
+            text: "b".into()
+        })
+    );
+}
+
+#[derive(serde::Deserialize, Debug)]
+#[allow(dead_code)]
+struct Wrong {
+    missing: Vec<u8>,
+}
+
+#[wasm_bindgen_test]
+async fn json_of_the_wrong_shape_is_a_shape_error() {
+    let source = EventSource::new(&url("/fixture/json")).unwrap();
+    let errors = Rc::new(RefCell::new(Vec::new()));
+    let _json = source.on_json::<Wrong>("data", {
+        let errors = errors.clone();
+        move |result, _| errors.borrow_mut().push(result.unwrap_err())
+    });
+    wait_until("three results", 5000, || errors.borrow().len() == 3).await;
+    let errors = errors.borrow();
+    assert!(
+        matches!(errors[0], DecodeError::Shape { .. }),
+        "{:?}",
+        errors[0]
+    );
+    assert!(
+        matches!(errors[1], DecodeError::Syntax { .. }),
+        "{:?}",
+        errors[1]
+    );
+    assert_eq!(errors[0].data(), r#"{"n":1,"text":"a"}"#);
+}
+
+/// Collects `(is_reconnecting, is_fatal, ready_state)` of each error.
+fn record_errors(
+    source: &EventSource,
+) -> (
+    Rc<RefCell<Vec<(bool, bool, ReadyState)>>>,
+    eventsource_wasm::Listener,
+) {
+    let errors = Rc::new(RefCell::new(Vec::new()));
+    let listener = source.on_error({
+        let errors = errors.clone();
+        move |error| {
+            errors.borrow_mut().push((
+                error.is_reconnecting(),
+                error.is_fatal(),
+                error.ready_state(),
+            ))
+        }
+    });
+    (errors, listener)
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_stream_is_reconnecting_not_fatal() {
+    let source = EventSource::new(&url("/finite?n=2&retry=100")).unwrap();
+    let ids = Rc::new(RefCell::new(Vec::new()));
+    let _message = source.on_message({
+        let ids = ids.clone();
+        move |event| ids.borrow_mut().push(event.last_event_id())
+    });
+    let (errors, _error) = record_errors(&source);
+    wait_until("a reconnect and more events", 8000, || {
+        ids.borrow().len() >= 4
+    })
+    .await;
+    let first = errors.borrow()[0];
+    assert_eq!(first, (true, false, ReadyState::Connecting));
+    // The browser resumed with Last-Event-ID: the ids continue without a gap or repeat.
+    assert_eq!(&ids.borrow()[..4], &["1", "2", "3", "4"]);
+    source.close();
+}
+
+async fn assert_fatal(path: &str) {
+    let source = EventSource::new(&url(path)).unwrap();
+    let (errors, _error) = record_errors(&source);
+    let mut events = source.events();
+    let mut seen = Vec::new();
+    within(&format!("the stream of {path} to end"), 8000, async {
+        while let Some(event) = events.next().await {
+            seen.push(event);
+        }
+    })
+    .await;
+    assert_eq!(
+        *errors.borrow(),
+        vec![(false, true, ReadyState::Closed)],
+        "{path}"
+    );
+    assert_eq!(source.ready_state(), ReadyState::Closed, "{path}");
+    assert!(
+        matches!(seen.last(), Some(SourceEvent::Error(error)) if error.is_fatal()),
+        "{path}: the stream should yield the fatal error last, got {seen:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn http_500_gives_up() {
+    assert_fatal("/status/500").await;
+}
+
+#[wasm_bindgen_test]
+async fn wrong_content_type_gives_up() {
+    assert_fatal("/wrong-type").await;
+}
+
+#[wasm_bindgen_test]
+async fn no_content_gives_up() {
+    assert_fatal("/status/204").await;
+}
+
+#[wasm_bindgen_test]
+async fn close_ends_streams_and_stops_events() {
+    let channel = unique("close");
+    let source = EventSource::new(&url(&format!("/events?channel={channel}"))).unwrap();
+    let mut events = source.events();
+    let mut ticks = source.subscribe("ping");
+    let first = within("open", 5000, events.next()).await;
+    assert!(matches!(first, Some(SourceEvent::Open)), "{first:?}");
+    publish(&channel, Some("ping"), "before").await;
+    let ping = within("ping", 5000, ticks.next()).await.unwrap();
+    assert_eq!(ping.data(), "before");
+    source.close();
+    assert_eq!(source.ready_state(), ReadyState::Closed);
+    assert_eq!(source.as_raw().ready_state(), 2);
+    publish(&channel, Some("ping"), "after").await;
+    assert!(within("events to end", 2000, events.next()).await.is_none());
+    assert!(within("ticks to end", 2000, ticks.next()).await.is_none());
+    source.close(); // idempotent
+}
+
+#[wasm_bindgen_test]
+async fn dropping_a_handle_removes_its_listener() {
+    let channel = unique("drop");
+    let source = EventSource::new(&url(&format!("/events?channel={channel}"))).unwrap();
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let dropped = Rc::new(RefCell::new(Vec::new()));
+    let _kept = source.on_message({
+        let kept = kept.clone();
+        move |event| kept.borrow_mut().push(event.data())
+    });
+    let doomed = source.on_message({
+        let dropped = dropped.clone();
+        move |event| dropped.borrow_mut().push(event.data())
+    });
+    let mut opened = source.events();
+    within("open", 5000, opened.next()).await;
+    publish(&channel, None, "first").await;
+    wait_until("first", 5000, || kept.borrow().len() == 1).await;
+    drop(doomed);
+    publish(&channel, None, "second").await;
+    wait_until("second", 5000, || kept.borrow().len() == 2).await;
+    assert_eq!(*kept.borrow(), vec!["first", "second"]);
+    assert_eq!(*dropped.borrow(), vec!["first"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_listener_can_remove_itself_and_close_the_source_while_dispatching() {
+    let source = EventSource::new(&url("/fixture/basic")).unwrap();
+    let handle: Rc<RefCell<Option<eventsource_wasm::Listener>>> = Rc::new(RefCell::new(None));
+    let calls = Rc::new(RefCell::new(0));
+    let listener = source.on_message({
+        let handle = handle.clone();
+        let calls = calls.clone();
+        let source = source.clone();
+        move |_| {
+            *calls.borrow_mut() += 1;
+            handle.borrow_mut().take(); // drops this very listener
+            source.close();
+        }
+    });
+    *handle.borrow_mut() = Some(listener);
+    wait_until("the first message", 5000, || *calls.borrow() == 1).await;
+    sleep(300).await;
+    assert_eq!(*calls.borrow(), 1);
+    assert_eq!(source.ready_state(), ReadyState::Closed);
+}
+
+#[wasm_bindgen_test]
+async fn clones_share_the_connection_and_only_the_last_owner_closes_it() {
+    let source = EventSource::new(&url("/fixture/basic")).unwrap();
+    let raw = source.as_raw().clone();
+    let clone = source.clone();
+    let count = Rc::new(RefCell::new(0));
+    let _message = clone.on_message({
+        let count = count.clone();
+        move |_| *count.borrow_mut() += 1
+    });
+    drop(clone);
+    wait_until("messages through the remaining owner", 5000, || {
+        *count.borrow() == 3
+    })
+    .await;
+    assert_eq!(source.ready_state(), ReadyState::Open);
+    drop(source);
+    assert_eq!(
+        raw.ready_state(),
+        2,
+        "dropping the last owner closes the connection"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_owns_the_connection() {
+    let mut messages = EventSource::new(&url("/fixture/basic"))
+        .unwrap()
+        .subscribe("message");
+    let mut data = Vec::new();
+    for _ in 0..3 {
+        data.push(
+            within("a message", 5000, messages.next())
+                .await
+                .unwrap()
+                .data(),
+        );
+    }
+    assert_eq!(data, ["one", "two", "three"]);
+}
+
+#[wasm_bindgen_test]
+async fn live_events_arrive_in_order_with_ids() {
+    let channel = unique("live");
+    let source = EventSource::new(&url(&format!("/events?channel={channel}"))).unwrap();
+    let mut events = source.events();
+    assert!(matches!(
+        within("open", 5000, events.next()).await,
+        Some(SourceEvent::Open)
+    ));
+    for i in 0..5 {
+        publish(&channel, None, &format!("m{i}")).await;
+    }
+    let mut got = Vec::new();
+    while got.len() < 5 {
+        match within("a live message", 5000, events.next()).await {
+            Some(SourceEvent::Message(m)) => got.push((m.data(), m.last_event_id())),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let expected: Vec<_> = (0..5)
+        .map(|i| (format!("m{i}"), (i + 1).to_string()))
+        .collect();
+    assert_eq!(got, expected);
+}
+
+#[wasm_bindgen_test]
+async fn credentials_option_sends_cookies_cross_origin() {
+    // The test page and the server are different origins on the same host; the server allows
+    // this origin with credentials in test mode.
+    let init = web_sys::RequestInit::new();
+    init.set_credentials(web_sys::RequestCredentials::Include);
+    let window = web_sys::window().unwrap();
+    JsFuture::from(window.fetch_with_str_and_init(&url("/set-cookie"), &init))
+        .await
+        .unwrap();
+    for with_credentials in [true, false] {
+        let options = EventSourceOptions::new().with_credentials(with_credentials);
+        let source = EventSource::with_options(&url("/echo"), &options).unwrap();
+        assert_eq!(source.with_credentials(), with_credentials);
+        let mut echo = source.subscribe("message");
+        let event = within("the echo", 5000, echo.next()).await.unwrap();
+        let has_cookie = event.data().contains("sse_test=1");
+        assert_eq!(has_cookie, with_credentials, "{}", event.data());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn unicode_multiline_and_bom_survive() {
+    let cases = [
+        ("/fixture/unicode", "héllo wörld ✓ 🚀"),
+        ("/fixture/multiline", "line one\nline two"),
+        ("/fixture/bom", "bom"),
+    ];
+    for (path, expected) in cases {
+        let source = EventSource::new(&url(path)).unwrap();
+        let mut messages = source.subscribe("message");
+        let event = within(path, 5000, messages.next()).await.unwrap();
+        assert_eq!(event.data(), expected, "{path}");
+    }
+}

@@ -1,0 +1,48 @@
+// Shared by the JS and end-to-end tests: the companion server's URL and a headless Chromium.
+import { chromium } from 'playwright-core';
+
+export const SERVER = process.env.SSE_SERVER_URL;
+if (!SERVER) {
+  throw new Error('SSE_SERVER_URL is not set: run these tests through `npm test`, which starts the companion server');
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** A page of the scratch app that imported the packed package; `window.lib` is the module. */
+export async function openApp(browser) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  await page.goto(`${SERVER}/app/index.html`);
+  await page.waitForFunction(() => window.ready || window.initError, null, { timeout: 15000 });
+  const initError = await page.evaluate(() => window.initError);
+  if (initError) throw new Error(`the package failed to initialise: ${initError}`);
+  page.problems = problems;
+  return page;
+}
+
+export async function publish(channel, data, event) {
+  const response = await fetch(`${SERVER}/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ channel, data, ...(event ? { event } : {}) }),
+  });
+  if (response.status !== 200) throw new Error(`publish answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+export const unique = (prefix) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;

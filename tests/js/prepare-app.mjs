@@ -1,0 +1,48 @@
+// Packs the npm package exactly as it would be published (`npm pack`), installs the tarball
+// into a scratch app (tests/.work/app), and writes that app's page, which imports the package
+// by its bare name through an import map built from the installed package's own `exports`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const work = join(root, 'tests/.work');
+const app = join(work, 'app');
+rmSync(app, { recursive: true, force: true });
+mkdirSync(app, { recursive: true });
+
+const npm = (args, cwd) =>
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8' });
+
+const [{ filename, files }] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], root));
+const shipped = files.map((f) => f.path).sort();
+for (const needed of ['pkg/web/eventsource_wasm.js', 'pkg/web/eventsource_wasm_bg.wasm', 'pkg/web/eventsource_wasm.d.ts']) {
+  if (!shipped.includes(needed)) throw new Error(`npm pack left out ${needed}; it shipped: ${shipped.join(', ')}`);
+}
+writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }, null, 2));
+npm(['install', join(work, filename)], app);
+
+const installed = join(app, 'node_modules/eventsource-wasm');
+const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+const entry = manifest.exports['.'].default;
+const importMap = { imports: { 'eventsource-wasm': `/app/node_modules/eventsource-wasm/${entry.replace(/^\.\//, '')}` } };
+writeFileSync(
+  join(app, 'index.html'),
+  `<!doctype html>
+<meta charset="utf-8">
+<title>eventsource-wasm package test</title>
+<script type="importmap">${JSON.stringify(importMap)}</script>
+<script type="module">
+  import init, * as lib from 'eventsource-wasm';
+  try {
+    await init();
+    window.lib = lib;
+    window.ready = true;
+  } catch (error) {
+    window.initError = String(error && error.stack || error);
+  }
+</script>
+`,
+);
+console.log(`installed ${filename} (${shipped.length} files) into ${app}`);
