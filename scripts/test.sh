@@ -67,4 +67,4 @@ step "TypeScript declarations"
 node_modules/.bin/tsc -p tests/types/tsconfig.json
 
 step "JS tests of the packed package and the demo page (node --test, headless Chromium)"
-SSE_SERVER_URL="$server_url" node --test --test-concurrency=1 tests/js/ tests/e2e/
+SSE_SERVER_URL="$server_url" node --test --test-concurrency=1 tests/js/ tests/e2e/ tests/node/

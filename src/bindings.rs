@@ -14,7 +14,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::support::{error_message, is_supported, json_parse};
-use crate::{Error, EventSource, EventSourceOptions, Listener, ReadyState};
+use crate::{
+    Credentials, Error, EventSource, EventSourceOptions, HeaderProvider, Listener, ReadyState,
+    Transport,
+};
+use js_sys::Promise;
+use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -22,6 +27,26 @@ const TS_TYPES: &'static str = r#"
 export interface EventSourceOptions {
   /** Send cookies and HTTP authentication with cross-origin requests. Default: `false`. */
   withCredentials?: boolean;
+  /**
+   * `'auto'` (default): the browser's EventSource when it can serve the request (GET, no
+   * headers, no body) and exists here, `fetch` otherwise. `'eventsource'` or `'fetch'` force one.
+   */
+  transport?: "auto" | "eventsource" | "fetch";
+  /**
+   * Request headers (fetch transport): an object, `[name, value]` pairs, a `Headers`, or a
+   * function (sync or async) called on every connect, e.g. to refresh a token.
+   */
+  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+  /** HTTP method (fetch transport). Default: `'GET'`. */
+  method?: string;
+  /** Request body (fetch transport; needs a method other than GET). */
+  body?: BodyInit;
+  /** Fetch credentials mode. Default: `'include'` with `withCredentials`, else `'same-origin'`. */
+  credentials?: RequestCredentials;
+  /** A `fetch` to use instead of the global one, called as `fetch(url, init)`. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** The largest event accepted by the fetch transport, in bytes. Default: 1 MiB. */
+  maxEventSize?: number;
 }
 
 /** An `error` event for the connection itself. */
@@ -33,6 +58,14 @@ export interface ConnectionErrorEvent extends Event {
   /** `true` when the browser gave up (readyState CLOSED): HTTP error, wrong Content-Type, 204. */
   readonly fatal: boolean;
   readonly message: string;
+  /** Fetch transport: the HTTP status of a failed response (`null` for network errors). */
+  readonly status?: number | null;
+  /** Fetch transport: the status text of a failed response. */
+  readonly statusText?: string | null;
+  /** Fetch transport: the headers of a failed response (lower-case names). */
+  readonly headers?: Record<string, string> | null;
+  /** Fetch transport: the first kilobyte of a failed response's body. */
+  readonly body?: string | null;
   readonly target: EventSource2;
 }
 
@@ -321,8 +354,9 @@ impl Core {
     }
 
     fn dispatch_native(&self, event_type: &str, event: &web_sys::Event) {
-        if event_type == "error" && !event.is_instance_of::<web_sys::MessageEvent>() {
-            let state = ReadyState::from_raw(self.source.as_raw().ready_state());
+        let decorated = Reflect::has(event, &"kind".into()).unwrap_or(false);
+        if event_type == "error" && !decorated && !event.is_instance_of::<web_sys::MessageEvent>() {
+            let state = self.source.ready_state();
             let fatal = state == ReadyState::Closed;
             let message = if fatal {
                 "the connection failed and the browser gave up (HTTP error status, wrong \
@@ -529,8 +563,107 @@ fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsValue> {
             options.js_typeof().as_string().unwrap_or_default()
         )));
     }
-    let with_credentials = Reflect::get(options, &"withCredentials".into())?.is_truthy();
-    Ok(EventSourceOptions::new().with_credentials(with_credentials))
+    let get = |key: &str| Reflect::get(options, &key.into());
+    let mut result =
+        EventSourceOptions::new().with_credentials(get("withCredentials")?.is_truthy());
+    let transport = get("transport")?;
+    if !transport.is_undefined() {
+        result.transport = match transport.as_string().as_deref() {
+            Some("auto") => Transport::Auto,
+            Some("eventsource") => Transport::EventSource,
+            Some("fetch") => Transport::Fetch,
+            _ => {
+                return Err(type_error(
+                    "options.transport must be 'auto', 'eventsource' or 'fetch'",
+                ))
+            }
+        };
+    }
+    let headers = get("headers")?;
+    if let Some(function) = headers.dyn_ref::<Function>() {
+        let function = function.clone();
+        result.header_provider = Some(HeaderProvider::from_boxed(Rc::new(move || {
+            let function = function.clone();
+            Box::pin(async move {
+                let value = function
+                    .call0(&JsValue::UNDEFINED)
+                    .map_err(|e| error_message(&e))?;
+                let value = JsFuture::from(Promise::resolve(&value))
+                    .await
+                    .map_err(|e| error_message(&e))?;
+                if value.is_undefined() || value.is_null() {
+                    return Ok(Vec::new());
+                }
+                header_pairs(&value).map_err(|e| error_message(&e))
+            })
+        })));
+    } else if !headers.is_undefined() && !headers.is_null() {
+        result.headers = header_pairs(&headers).map_err(|e| {
+            type_error(&format!(
+                "options.headers must be an object of strings, an array of [name, value] pairs, \
+                 a Headers object, or a function returning one: {}",
+                error_message(&e)
+            ))
+        })?;
+    }
+    let method = get("method")?;
+    if !method.is_undefined() {
+        result.method = Some(
+            method
+                .as_string()
+                .ok_or_else(|| type_error("options.method must be a string such as 'POST'"))?,
+        );
+    }
+    let body = get("body")?;
+    if !body.is_undefined() && !body.is_null() {
+        result.js_body = Some(body);
+    }
+    let credentials = get("credentials")?;
+    if !credentials.is_undefined() {
+        result.fetch_credentials = Some(match credentials.as_string().as_deref() {
+            Some("omit") => Credentials::Omit,
+            Some("same-origin") => Credentials::SameOrigin,
+            Some("include") => Credentials::Include,
+            _ => {
+                return Err(type_error(
+                    "options.credentials must be 'omit', 'same-origin' or 'include'",
+                ))
+            }
+        });
+    }
+    let fetch = get("fetch")?;
+    if !fetch.is_undefined() && !fetch.is_null() {
+        result.fetch = Some(fetch.dyn_into().map_err(|_| {
+            type_error("options.fetch must be a function with the signature of fetch(url, init)")
+        })?);
+    }
+    let max = get("maxEventSize")?;
+    if !max.is_undefined() {
+        match max.as_f64() {
+            Some(n) if n >= 1.0 && n.fract() == 0.0 => result.max_event_size = Some(n as usize),
+            _ => {
+                return Err(type_error(
+                    "options.maxEventSize must be a positive whole number of bytes",
+                ))
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// `[name, value]` pairs from anything `new Headers(init)` accepts.
+fn header_pairs(init: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    // `new Headers(init)`: accepts a record, pairs, or another Headers.
+    let headers = web_sys::Headers::new_with_str_sequence_sequence(init)?;
+    let mut pairs = Vec::new();
+    for entry in js_sys::Array::from(&headers).iter() {
+        let entry = js_sys::Array::from(&entry);
+        pairs.push((
+            entry.get(0).as_string().unwrap_or_default(),
+            entry.get(1).as_string().unwrap_or_default(),
+        ));
+    }
+    Ok(pairs)
 }
 
 #[wasm_bindgen(js_class = EventSource)]

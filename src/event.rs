@@ -92,14 +92,51 @@ impl ErrorEvent {
         self.ready_state == ReadyState::Closed
     }
 
-    /// A sentence describing the error, suitable for a log.
-    pub fn message(&self) -> &'static str {
+    /// A sentence describing the error, suitable for a log. With the fetch transport it names
+    /// the cause (e.g. `the server answered HTTP 401 Unauthorized`).
+    pub fn message(&self) -> String {
+        if let Some(message) = self.field("message").and_then(|m| m.as_string()) {
+            return message;
+        }
         if self.is_fatal() {
             "the connection failed and the browser gave up (HTTP error status, wrong \
-             Content-Type, 204 No Content, or a network error); call close() or create a new source"
+             Content-Type, 204 No Content, or a network error)"
+                .to_owned()
         } else {
-            "the connection was interrupted; the browser is reconnecting"
+            "the connection was interrupted; the browser is reconnecting".to_owned()
         }
+    }
+
+    /// The HTTP status of a failed response (fetch transport only: the browser's
+    /// `EventSource` does not reveal it).
+    pub fn status(&self) -> Option<u16> {
+        self.field("status")
+            .and_then(|s| s.as_f64())
+            .map(|s| s as u16)
+    }
+
+    /// The status text of a failed response (fetch transport only).
+    pub fn status_text(&self) -> Option<String> {
+        self.field("statusText").and_then(|s| s.as_string())
+    }
+
+    /// A response header of a failed response, by case-insensitive name (fetch transport only).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let headers = self.field("headers")?;
+        js_sys::Reflect::get(&headers, &name.to_ascii_lowercase().into())
+            .ok()?
+            .as_string()
+    }
+
+    /// The first kilobyte of a failed response's body (fetch transport only).
+    pub fn body(&self) -> Option<String> {
+        self.field("body").and_then(|b| b.as_string())
+    }
+
+    fn field(&self, name: &str) -> Option<wasm_bindgen::JsValue> {
+        js_sys::Reflect::get(&self.raw, &name.into())
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
     }
 
     /// The underlying browser event.

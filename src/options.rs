@@ -1,26 +1,141 @@
 //! Options for creating a source.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+/// Which connection mechanism a source uses.
+///
+/// ```
+/// use eventsource_wasm::{EventSourceOptions, Transport};
+///
+/// let options = EventSourceOptions::new().transport(Transport::Fetch);
+/// assert_eq!(options.transport, Transport::Fetch);
+/// assert_eq!(EventSourceOptions::new().transport, Transport::Auto);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// The browser's `EventSource` when it can serve the request (GET, no custom headers, no
+    /// body, no injected `fetch`) and exists here; the fetch transport otherwise.
+    #[default]
+    Auto,
+    /// Always the browser's `EventSource` (an error where it cannot serve the options).
+    EventSource,
+    /// Always `fetch` with this crate's parser: headers, any method, a body, HTTP status on
+    /// errors; works in Node.js and in workers without `EventSource`.
+    Fetch,
+}
+
+/// The `credentials` mode of a fetch request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// Never send cookies or HTTP authentication.
+    Omit,
+    /// Only to the same origin (the default, as for `EventSource` without `withCredentials`).
+    SameOrigin,
+    /// Also to other origins (as `withCredentials: true`).
+    Include,
+}
+
+impl Credentials {
+    /// The Fetch standard's name: `"omit"`, `"same-origin"` or `"include"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credentials::Omit => "omit",
+            Credentials::SameOrigin => "same-origin",
+            Credentials::Include => "include",
+        }
+    }
+}
+
+/// A future of request headers, as produced by a [`HeaderProvider`].
+pub type HeadersFuture = Pin<Box<dyn Future<Output = Result<Vec<(String, String)>, String>>>>;
+
+/// Computes the request headers anew on every connect, e.g. to refresh a token before a
+/// reconnect. An `Err` fails the connection with that message.
+///
+/// ```
+/// use eventsource_wasm::HeaderProvider;
+///
+/// let provider = HeaderProvider::new(|| async {
+///     Ok(vec![("Authorization".to_owned(), "Bearer fresh-token".to_owned())])
+/// });
+/// # drop(provider);
+/// ```
+#[derive(Clone)]
+pub struct HeaderProvider(pub(crate) Rc<dyn Fn() -> HeadersFuture>);
+
+impl HeaderProvider {
+    /// Wraps an async function returning the headers.
+    pub fn new<F, Fut>(provider: F) -> Self
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = Result<Vec<(String, String)>, String>> + 'static,
+    {
+        HeaderProvider(Rc::new(move || Box::pin(provider()) as HeadersFuture))
+    }
+
+    pub(crate) fn from_boxed(provider: Rc<dyn Fn() -> HeadersFuture>) -> Self {
+        HeaderProvider(provider)
+    }
+}
+
+impl fmt::Debug for HeaderProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HeaderProvider(..)")
+    }
+}
+
 /// Options for [`EventSource::with_options`](crate::EventSource::with_options).
 ///
 /// Every field has a default; build it with the chaining setters.
 ///
 /// ```
-/// use eventsource_wasm::EventSourceOptions;
+/// use eventsource_wasm::{EventSourceOptions, Transport};
 ///
-/// let options = EventSourceOptions::new().with_credentials(true);
+/// let options = EventSourceOptions::new()
+///     .with_credentials(true)
+///     .header("Authorization", "Bearer token")
+///     .method("POST")
+///     .body(r#"{"topics":["a"]}"#);
 /// assert!(options.credentials());
-/// assert!(!EventSourceOptions::default().credentials());
+/// // Headers and a body need the fetch transport, which `Transport::Auto` then picks.
+/// assert!(options.needs_fetch());
+/// assert!(!EventSourceOptions::default().needs_fetch());
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct EventSourceOptions {
     /// Send cookies and HTTP authentication with cross-origin requests
     /// (the browser's `withCredentials`). Default: `false`.
     pub with_credentials: bool,
+    /// The connection mechanism. Default: [`Transport::Auto`].
+    pub transport: Transport,
+    /// The HTTP method (fetch transport). Default: `GET`.
+    pub method: Option<String>,
+    /// Extra request headers (fetch transport). Default: none.
+    pub headers: Vec<(String, String)>,
+    /// Headers computed on every connect (fetch transport); added after [`headers`](Self::headers).
+    /// Default: none.
+    pub header_provider: Option<HeaderProvider>,
+    /// A request body (fetch transport). Default: none.
+    pub body: Option<String>,
+    /// The fetch `credentials` mode. Default: `include` when `with_credentials`, else
+    /// `same-origin` (what `EventSource` does).
+    pub fetch_credentials: Option<Credentials>,
+    /// A `fetch` function to use instead of the global one (fetch transport), called as
+    /// `fetch(url, init)`. Default: the global `fetch`.
+    pub fetch: Option<js_sys::Function>,
+    /// The largest event, in bytes, the fetch transport accepts; a larger one is dropped and
+    /// reported as an error. Default: 1 MiB.
+    pub max_event_size: Option<usize>,
+    /// A body of any type `fetch` accepts (set by the JS bindings).
+    pub(crate) js_body: Option<wasm_bindgen::JsValue>,
 }
 
 impl EventSourceOptions {
-    /// The defaults: no credentials on cross-origin requests.
+    /// The defaults: no credentials on cross-origin requests, [`Transport::Auto`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -34,5 +149,75 @@ impl EventSourceOptions {
     /// Whether credentials are sent on cross-origin requests.
     pub fn credentials(&self) -> bool {
         self.with_credentials
+    }
+
+    /// Sets [`transport`](Self::transport).
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Sets [`method`](Self::method).
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Adds a request header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets [`header_provider`](Self::header_provider).
+    pub fn header_provider(mut self, provider: HeaderProvider) -> Self {
+        self.header_provider = Some(provider);
+        self
+    }
+
+    /// Sets [`body`](Self::body).
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`fetch_credentials`](Self::fetch_credentials).
+    pub fn fetch_credentials(mut self, credentials: Credentials) -> Self {
+        self.fetch_credentials = Some(credentials);
+        self
+    }
+
+    /// Sets [`fetch`](Self::fetch).
+    pub fn fetch(mut self, fetch: js_sys::Function) -> Self {
+        self.fetch = Some(fetch);
+        self
+    }
+
+    /// Sets [`max_event_size`](Self::max_event_size).
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = Some(bytes);
+        self
+    }
+
+    /// Whether these options need the fetch transport (the browser's `EventSource` can only
+    /// send a plain GET with cookies or without).
+    pub fn needs_fetch(&self) -> bool {
+        let method_is_get = self
+            .method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case("GET"));
+        let credentials_fit = match self.fetch_credentials {
+            None => true,
+            Some(Credentials::Include) => self.with_credentials,
+            Some(Credentials::SameOrigin) => !self.with_credentials,
+            Some(Credentials::Omit) => false,
+        };
+        !method_is_get
+            || !self.headers.is_empty()
+            || self.header_provider.is_some()
+            || self.body.is_some()
+            || self.js_body.is_some()
+            || self.fetch.is_some()
+            || !credentials_fit
     }
 }

@@ -13,6 +13,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use wasm_bindgen::JsCast;
 
+use crate::fetch::Connection;
 use crate::ReadyState;
 
 /// A callback for raw browser events of one type.
@@ -26,48 +27,83 @@ struct Slot {
     callback: RawCallback,
 }
 
-struct Hook {
+pub(crate) struct Hook {
     event_type: String,
     count: usize,
     _listener: EventListener,
 }
 
+/// What delivers the events.
+pub(crate) enum Backend {
+    /// The browser's `EventSource`, with one browser listener per event type in use.
+    Native {
+        raw: web_sys::EventSource,
+        hooks: RefCell<Vec<Hook>>,
+        /// Always attached: it notices when the browser gives up.
+        error_hook: RefCell<Option<EventListener>>,
+    },
+    /// `fetch` and this crate's parser; the connection task dispatches every event itself.
+    Fetch(Connection),
+}
+
 pub(crate) struct Shared {
-    raw: web_sys::EventSource,
+    backend: Backend,
     next_id: Cell<u64>,
     slots: RefCell<Vec<Slot>>,
     watchers: RefCell<Vec<(u64, CloseCallback)>>,
-    hooks: RefCell<Vec<Hook>>,
-    /// Always attached: it notices when the browser gives up.
-    error_hook: RefCell<Option<EventListener>>,
     closed: Cell<bool>,
     last_event_id: RefCell<String>,
 }
 
 impl Shared {
-    pub(crate) fn new(raw: web_sys::EventSource) -> Rc<Self> {
-        let shared = Rc::new(Shared {
-            raw,
+    fn with_backend(backend: Backend) -> Rc<Self> {
+        Rc::new(Shared {
+            backend,
             next_id: Cell::new(1),
             slots: RefCell::new(Vec::new()),
             watchers: RefCell::new(Vec::new()),
-            hooks: RefCell::new(Vec::new()),
-            error_hook: RefCell::new(None),
             closed: Cell::new(false),
             last_event_id: RefCell::new(String::new()),
+        })
+    }
+
+    pub(crate) fn native(raw: web_sys::EventSource) -> Rc<Self> {
+        let shared = Self::with_backend(Backend::Native {
+            raw,
+            hooks: RefCell::new(Vec::new()),
+            error_hook: RefCell::new(None),
         });
-        let weak = Rc::downgrade(&shared);
-        let hook = EventListener::new(&shared.raw, "error", move |event| {
-            if let Some(shared) = weak.upgrade() {
-                shared.on_raw_error(event);
-            }
-        });
-        *shared.error_hook.borrow_mut() = Some(hook);
+        if let Backend::Native {
+            raw, error_hook, ..
+        } = &shared.backend
+        {
+            let weak = Rc::downgrade(&shared);
+            let hook = EventListener::new(raw, "error", move |event| {
+                if let Some(shared) = weak.upgrade() {
+                    shared.on_raw_error(event);
+                }
+            });
+            *error_hook.borrow_mut() = Some(hook);
+        }
         shared
     }
 
-    pub(crate) fn raw(&self) -> &web_sys::EventSource {
-        &self.raw
+    pub(crate) fn fetch(connection: Connection) -> Rc<Self> {
+        Self::with_backend(Backend::Fetch(connection))
+    }
+
+    pub(crate) fn raw(&self) -> Option<&web_sys::EventSource> {
+        match &self.backend {
+            Backend::Native { raw, .. } => Some(raw),
+            Backend::Fetch(_) => None,
+        }
+    }
+
+    pub(crate) fn connection(&self) -> Option<&Connection> {
+        match &self.backend {
+            Backend::Native { .. } => None,
+            Backend::Fetch(connection) => Some(connection),
+        }
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -76,9 +112,41 @@ impl Shared {
 
     pub(crate) fn ready_state(&self) -> ReadyState {
         if self.closed.get() {
-            ReadyState::Closed
-        } else {
-            ReadyState::from_raw(self.raw.ready_state())
+            return ReadyState::Closed;
+        }
+        match &self.backend {
+            Backend::Native { raw, .. } => ReadyState::from_raw(raw.ready_state()),
+            Backend::Fetch(connection) => connection.ready_state(),
+        }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        match &self.backend {
+            Backend::Native { raw, .. } => raw.url(),
+            Backend::Fetch(connection) => connection.url().to_owned(),
+        }
+    }
+
+    pub(crate) fn with_credentials(&self) -> bool {
+        match &self.backend {
+            Backend::Native { raw, .. } => raw.with_credentials(),
+            Backend::Fetch(connection) => connection.with_credentials(),
+        }
+    }
+
+    /// Whether any listener waits for `event_type` (the fetch transport skips building events
+    /// nobody listens to).
+    pub(crate) fn has_listeners(&self, event_type: &str) -> bool {
+        self.slots
+            .borrow()
+            .iter()
+            .any(|slot| slot.event_type == event_type)
+    }
+
+    pub(crate) fn set_last_event_id(&self, id: &str) {
+        let mut last = self.last_event_id.borrow_mut();
+        if *last != id {
+            id.clone_into(&mut last);
         }
     }
 
@@ -146,14 +214,17 @@ impl Shared {
     }
 
     fn retain_hook(self: &Rc<Self>, event_type: &str) {
-        let mut hooks = self.hooks.borrow_mut();
+        let Backend::Native { raw, hooks, .. } = &self.backend else {
+            return;
+        };
+        let mut hooks = hooks.borrow_mut();
         if let Some(hook) = hooks.iter_mut().find(|h| h.event_type == event_type) {
             hook.count += 1;
             return;
         }
         let weak: Weak<Shared> = Rc::downgrade(self);
         let name = event_type.to_owned();
-        let listener = EventListener::new(&self.raw, name.clone(), move |event| {
+        let listener = EventListener::new(raw, name.clone(), move |event| {
             if let Some(shared) = weak.upgrade() {
                 shared.dispatch(&name, event);
             }
@@ -166,10 +237,13 @@ impl Shared {
     }
 
     fn release_hook(&self, event_type: &str) {
+        let Backend::Native { hooks, .. } = &self.backend else {
+            return;
+        };
         // Take the hook out before dropping it, so no borrow is held while the browser
         // listener is removed.
         let dropped = {
-            let mut hooks = self.hooks.borrow_mut();
+            let mut hooks = hooks.borrow_mut();
             match hooks.iter().position(|h| h.event_type == event_type) {
                 Some(index) if hooks[index].count <= 1 => Some(hooks.remove(index)),
                 Some(index) => {
@@ -194,11 +268,7 @@ impl Shared {
             return;
         }
         if let Some(message) = event.dyn_ref::<web_sys::MessageEvent>() {
-            let id = message.last_event_id();
-            let mut last = self.last_event_id.borrow_mut();
-            if *last != id {
-                *last = id;
-            }
+            self.set_last_event_id(&message.last_event_id());
         }
         let targets: Vec<(u64, RawCallback)> = self
             .slots
@@ -221,18 +291,26 @@ impl Shared {
         self.dispatch("error", event);
         // A server event named "error" is a message, not a connection error.
         let is_message = event.dyn_ref::<web_sys::MessageEvent>().is_some();
-        if !is_message && self.raw.ready_state() == ReadyState::Closed.as_raw() {
+        if !is_message && self.ready_state() == ReadyState::Closed {
             self.finish_close();
         }
     }
 
-    /// Closes the browser's source and ends everything that waits on it.
+    fn stop_backend(&self) {
+        match &self.backend {
+            Backend::Native { raw, .. } => raw.close(),
+            Backend::Fetch(connection) => connection.stop(),
+        }
+    }
+
+    /// Closes the connection and ends everything that waits on it.
     pub(crate) fn close(&self) {
-        self.raw.close();
+        self.stop_backend();
         self.finish_close();
     }
 
-    fn finish_close(&self) {
+    /// The connection ended for good (closed, or failed): notify watchers, drop callbacks.
+    pub(crate) fn finish_close(&self) {
         if self.closed.replace(true) {
             return;
         }
@@ -250,6 +328,6 @@ impl Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        self.raw.close();
+        self.stop_backend();
     }
 }

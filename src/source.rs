@@ -10,7 +10,10 @@ use serde::de::DeserializeOwned;
 use crate::event::{as_message, ErrorEvent, MessageEvent};
 use crate::registry::{RawCallback, Shared};
 use crate::support::{error_message, is_supported, json_parse};
-use crate::{DecodeError, Error, EventSourceOptions, Listener, ReadyState};
+use wasm_bindgen::JsValue;
+
+use crate::fetch;
+use crate::{Credentials, DecodeError, Error, EventSourceOptions, Listener, ReadyState, Transport};
 
 /// A connection to a Server-Sent Events endpoint.
 ///
@@ -76,6 +79,81 @@ impl EventSource {
     /// # Ok::<(), eventsource_wasm::Error>(())
     /// ```
     pub fn with_options(url: &str, options: &EventSourceOptions) -> Result<Self, Error> {
+        let use_fetch = match options.transport {
+            Transport::Fetch => true,
+            Transport::Auto => options.needs_fetch() || !is_supported(),
+            Transport::EventSource if options.needs_fetch() => {
+                return Err(Error::InvalidOptions(
+                    "the browser's EventSource cannot send headers, a body, another method \
+                     or other credentials: use transport 'fetch' or 'auto'"
+                        .into(),
+                ))
+            }
+            Transport::EventSource => false,
+        };
+        let shared = if use_fetch {
+            Self::open_fetch(url, options)?
+        } else {
+            Self::open_native(url, options)?
+        };
+        Ok(Self {
+            owner: Rc::new(Owner { shared }),
+        })
+    }
+
+    fn open_fetch(url: &str, options: &EventSourceOptions) -> Result<Rc<Shared>, Error> {
+        if !cfg!(target_arch = "wasm32") {
+            return Err(Error::Unsupported);
+        }
+        let has_fetch = options.fetch.is_some()
+            || js_sys::Reflect::get(&js_sys::global(), &"fetch".into())
+                .is_ok_and(|fetch| fetch.is_function());
+        if !has_fetch {
+            return Err(Error::Unsupported);
+        }
+        let absolute = fetch::resolve_url(url).map_err(|message| Error::InvalidUrl {
+            url: url.to_owned(),
+            message,
+        })?;
+        let method = options.method.clone().unwrap_or_else(|| "GET".to_owned());
+        let body = options
+            .js_body
+            .clone()
+            .or_else(|| options.body.as_deref().map(JsValue::from_str));
+        if body.is_some() && method.eq_ignore_ascii_case("GET") {
+            return Err(Error::InvalidOptions(
+                "a request body needs a method other than GET (e.g. method: 'POST')".into(),
+            ));
+        }
+        let credentials = options
+            .fetch_credentials
+            .unwrap_or(if options.with_credentials {
+                Credentials::Include
+            } else {
+                Credentials::SameOrigin
+            });
+        let shared = Shared::fetch(fetch::Connection::new(
+            absolute,
+            credentials == Credentials::Include,
+        ));
+        fetch::start(
+            &shared,
+            fetch::Request {
+                method,
+                headers: options.headers.clone(),
+                header_provider: options.header_provider.clone(),
+                body,
+                credentials,
+                fetch: options.fetch.clone(),
+                max_event_size: options
+                    .max_event_size
+                    .unwrap_or(fetch::DEFAULT_MAX_EVENT_SIZE),
+            },
+        );
+        Ok(shared)
+    }
+
+    fn open_native(url: &str, options: &EventSourceOptions) -> Result<Rc<Shared>, Error> {
         if !is_supported() {
             return Err(Error::Unsupported);
         }
@@ -97,11 +175,7 @@ impl EventSource {
                     Error::Browser(message)
                 }
             })?;
-        Ok(Self {
-            owner: Rc::new(Owner {
-                shared: Shared::new(raw),
-            }),
-        })
+        Ok(Shared::native(raw))
     }
 
     pub(crate) fn shared(&self) -> &Rc<Shared> {
@@ -115,12 +189,12 @@ impl EventSource {
 
     /// The absolute URL of the stream.
     pub fn url(&self) -> String {
-        self.shared().raw().url()
+        self.shared().url()
     }
 
     /// Whether credentials are sent with cross-origin requests.
     pub fn with_credentials(&self) -> bool {
-        self.shared().raw().with_credentials()
+        self.shared().with_credentials()
     }
 
     /// The `lastEventId` of the most recent message delivered to any listener or stream of this
@@ -135,8 +209,16 @@ impl EventSource {
         self.shared().close();
     }
 
-    /// The browser's `EventSource`, for anything this crate does not wrap.
-    pub fn as_raw(&self) -> &web_sys::EventSource {
+    /// The browser's `EventSource`, for anything this crate does not wrap; `None` when the
+    /// connection does not use one (the fetch transport).
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
+    /// if let Some(raw) = source.as_raw() {
+    ///     let _with_credentials = raw.with_credentials();
+    /// }
+    /// ```
+    pub fn as_raw(&self) -> Option<&web_sys::EventSource> {
         self.shared().raw()
     }
 
@@ -203,7 +285,7 @@ impl EventSource {
             }
             let state = shared
                 .upgrade()
-                .map(|shared| ReadyState::from_raw(shared.raw().ready_state()))
+                .map(|shared| shared.ready_state())
                 .unwrap_or(ReadyState::Closed);
             callback(&ErrorEvent::new(state, event.clone()));
         })

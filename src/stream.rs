@@ -139,7 +139,7 @@ impl EventSource {
                 }
                 let state = shared
                     .upgrade()
-                    .map(|shared| ReadyState::from_raw(shared.raw().ready_state()))
+                    .map(|shared| shared.ready_state())
                     .unwrap_or(ReadyState::Closed);
                 if let Some(queue) = weak.upgrade() {
                     queue.push(SourceEvent::Error(ErrorEvent::new(state, event.clone())));

@@ -333,7 +333,7 @@ async fn close_ends_streams_and_stops_events() {
     assert_eq!(ping.data(), "before");
     source.close();
     assert_eq!(source.ready_state(), ReadyState::Closed);
-    assert_eq!(source.as_raw().ready_state(), 2);
+    assert_eq!(source.as_raw().unwrap().ready_state(), 2);
     publish(&channel, Some("ping"), "after").await;
     assert!(within("events to end", 2000, events.next()).await.is_none());
     assert!(within("ticks to end", 2000, ticks.next()).await.is_none());
@@ -390,7 +390,7 @@ async fn a_listener_can_remove_itself_and_close_the_source_while_dispatching() {
 #[wasm_bindgen_test]
 async fn clones_share_the_connection_and_only_the_last_owner_closes_it() {
     let source = EventSource::new(&url("/fixture/basic")).unwrap();
-    let raw = source.as_raw().clone();
+    let raw = source.as_raw().unwrap().clone();
     let clone = source.clone();
     let count = Rc::new(RefCell::new(0));
     let _message = clone.on_message({
@@ -486,5 +486,142 @@ async fn unicode_multiline_and_bom_survive() {
         let mut messages = source.subscribe("message");
         let event = within(path, 5000, messages.next()).await.unwrap();
         assert_eq!(event.data(), expected, "{path}");
+    }
+}
+
+mod fetch_transport {
+    use super::*;
+    use eventsource_wasm::{HeaderProvider, Transport};
+
+    fn fetch_options() -> EventSourceOptions {
+        EventSourceOptions::new().transport(Transport::Fetch)
+    }
+
+    #[wasm_bindgen_test]
+    async fn delivers_the_same_events_as_the_browser() {
+        let mut all = Vec::new();
+        for options in [EventSourceOptions::new(), fetch_options()] {
+            let source = EventSource::with_options(&url("/fixture/named"), &options).unwrap();
+            let seen = Rc::new(RefCell::new(Vec::new()));
+            let mut listeners = Vec::new();
+            for event_type in ["tick", "notice", "message"] {
+                let seen = seen.clone();
+                listeners.push(source.on(event_type, move |event| {
+                    seen.borrow_mut().push((
+                        event.event_type(),
+                        event.data(),
+                        event.last_event_id(),
+                        event.origin(),
+                    ))
+                }));
+            }
+            wait_until("three events", 5000, || seen.borrow().len() == 3).await;
+            assert_eq!(source.ready_state(), ReadyState::Open);
+            source.close();
+            all.push(seen.borrow().clone());
+        }
+        assert_eq!(all[0], all[1]);
+    }
+
+    #[wasm_bindgen_test]
+    async fn errors_carry_the_http_status() {
+        let source = EventSource::with_options(&url("/status/401"), &fetch_options()).unwrap();
+        assert!(source.as_raw().is_none());
+        let mut events = source.events();
+        let mut last = None;
+        within("the stream to end", 5000, async {
+            while let Some(event) = events.next().await {
+                last = Some(event);
+            }
+        })
+        .await;
+        let Some(SourceEvent::Error(error)) = last else {
+            panic!("expected a final error, got {last:?}");
+        };
+        assert!(error.is_fatal());
+        assert_eq!(error.status(), Some(401));
+        assert_eq!(error.status_text().as_deref(), Some("Unauthorized"));
+        assert_eq!(error.body().as_deref(), Some("status 401"));
+        assert!(error
+            .header("Content-Type")
+            .unwrap()
+            .starts_with("text/plain"));
+        assert!(error.message().contains("401"), "{}", error.message());
+        assert_eq!(source.ready_state(), ReadyState::Closed);
+    }
+
+    #[wasm_bindgen_test]
+    async fn header_provider_and_post_body_reach_the_server() {
+        let calls = Rc::new(RefCell::new(0));
+        let provider = HeaderProvider::new({
+            let calls = calls.clone();
+            move || {
+                *calls.borrow_mut() += 1;
+                let token = format!("token-{}", calls.borrow());
+                async move {
+                    Ok(vec![(
+                        "Authorization".to_owned(),
+                        format!("Bearer {token}"),
+                    )])
+                }
+            }
+        });
+        let options = EventSourceOptions::new()
+            .method("POST")
+            .body("payload")
+            .header("X-Static", "yes")
+            .header_provider(provider);
+        assert!(options.needs_fetch());
+        let source = EventSource::with_options(&url("/echo"), &options).unwrap();
+        #[derive(serde::Deserialize)]
+        struct Echo {
+            method: String,
+            body: String,
+            headers: std::collections::HashMap<String, String>,
+        }
+        let echo = Rc::new(RefCell::new(None));
+        let _json = source.on_json::<Echo>("message", {
+            let echo = echo.clone();
+            move |value, _| *echo.borrow_mut() = Some(value.unwrap())
+        });
+        wait_until("the echo", 5000, || echo.borrow().is_some()).await;
+        let echo = echo.borrow_mut().take().unwrap();
+        assert_eq!(echo.method, "POST");
+        assert_eq!(echo.body, "payload");
+        assert_eq!(echo.headers["authorization"], "Bearer token-1");
+        assert_eq!(echo.headers["x-static"], "yes");
+        assert_eq!(echo.headers["accept"], "text/event-stream");
+    }
+
+    #[wasm_bindgen_test]
+    fn option_conflicts_are_typed_errors() {
+        let options = EventSourceOptions::new()
+            .transport(Transport::EventSource)
+            .header("A", "b");
+        assert!(matches!(
+            EventSource::with_options(&url("/echo"), &options),
+            Err(Error::InvalidOptions(_))
+        ));
+        let options = EventSourceOptions::new().body("x");
+        assert!(matches!(
+            EventSource::with_options(&url("/echo"), &options),
+            Err(Error::InvalidOptions(_))
+        ));
+    }
+
+    #[wasm_bindgen_test]
+    async fn close_during_the_retry_wait_stops_everything() {
+        let source =
+            EventSource::with_options(&url("/finite?n=1&retry=300"), &fetch_options()).unwrap();
+        let (errors, _listener) = record_errors(&source);
+        wait_until("the reconnecting error", 5000, || {
+            !errors.borrow().is_empty()
+        })
+        .await;
+        source.close();
+        let mut events = source.events();
+        assert!(within("end", 1000, events.next()).await.is_none());
+        sleep(600).await;
+        assert_eq!(source.ready_state(), ReadyState::Closed);
     }
 }

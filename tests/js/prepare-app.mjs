@@ -45,4 +45,30 @@ writeFileSync(
 </script>
 `,
 );
+// A module that imports the package by name from inside the app, as a Node user would.
+writeFileSync(join(app, 'entry.mjs'), "export * from 'eventsource-wasm';\nexport { default } from 'eventsource-wasm';\n");
+// A module worker cannot use the page's import map: it imports the resolved path.
+writeFileSync(
+  join(app, 'worker.mjs'),
+  `import init, * as lib from '${importMap.imports['eventsource-wasm']}';
+await init();
+self.onmessage = async ({ data: { transport, url, count } }) => {
+  try {
+    const es = new lib.EventSource(url, { transport });
+    const events = [];
+    es.addEventListener('message', (e) => {
+      events.push({ data: e.data, lastEventId: e.lastEventId, origin: e.origin, target: e.target === es });
+      if (events.length === count) {
+        es.close();
+        self.postMessage({ supported: lib.isSupported(), events, readyState: es.readyState });
+      }
+    });
+    es.onerror = (e) => { if (e.fatal) self.postMessage({ error: e.message }); };
+  } catch (error) {
+    self.postMessage({ error: String(error) });
+  }
+};
+self.postMessage({ ready: true });
+`,
+);
 console.log(`installed ${filename} (${shipped.length} files) into ${app}`);

@@ -1,0 +1,191 @@
+//! `createParser()`: the spec-exact parser for JavaScript, to parse SSE from any source
+//! (a WebSocket relay, a file, a custom transport).
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::parser::{Item, ParseError, Parser, DEFAULT_MAX_EVENT_SIZE};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_PARSER: &'static str = r#"
+/** An event dispatched by the parser. */
+export interface ParsedEvent {
+  /** `"message"`, or the stream's `event:` field. */
+  type: string;
+  /** The `data:` lines joined with `\n`. */
+  data: string;
+  /** The last event ID set by an `id:` field at or before this event. */
+  lastEventId: string;
+}
+
+/** Callbacks and limits for `createParser`. */
+export interface ParserOptions {
+  /** Called for each dispatched event. */
+  onEvent: (event: ParsedEvent) => void;
+  /** Called when a `retry:` field sets the reconnection time (milliseconds). */
+  onRetry?: (ms: number) => void;
+  /** Called for each comment line, with the text after the colon (one leading space removed). */
+  onComment?: (comment: string) => void;
+  /** Called when an event exceeds `maxEventSize`; it is dropped and parsing resumes after it. */
+  onError?: (error: Error & { limit: number }) => void;
+  /** The largest event accepted, in bytes. Default: 1 MiB. */
+  maxEventSize?: number;
+}
+"#;
+
+/// An incremental SSE parser for JS, from `createParser(options)`.
+#[wasm_bindgen(js_name = EventStreamParser)]
+pub struct JsParser {
+    parser: RefCell<Parser>,
+    on_event: Function,
+    on_retry: Option<Function>,
+    on_comment: Option<Function>,
+    on_error: Option<Function>,
+}
+
+impl std::fmt::Debug for JsParser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStreamParser").finish_non_exhaustive()
+    }
+}
+
+enum Owned {
+    Event(crate::parser::Event),
+    Retry(u64),
+    Comment(String),
+    Error(ParseError),
+}
+
+fn optional_function(options: &JsValue, name: &str) -> Result<Option<Function>, JsValue> {
+    let value = Reflect::get(options, &name.into())?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.dyn_into::<Function>().map(Some).map_err(|_| {
+        js_sys::TypeError::new(&format!("createParser: options.{name} must be a function")).into()
+    })
+}
+
+/// `createParser({ onEvent, onRetry, onComment, onError, maxEventSize })`.
+#[wasm_bindgen(js_name = createParser)]
+pub fn create_parser(
+    #[wasm_bindgen(unchecked_param_type = "ParserOptions")] options: JsValue,
+) -> Result<JsParser, JsValue> {
+    if !options.is_object() {
+        return Err(js_sys::TypeError::new(
+            "createParser(options): pass an object such as { onEvent(event) { … } }",
+        )
+        .into());
+    }
+    let on_event = optional_function(&options, "onEvent")?.ok_or_else(|| {
+        JsValue::from(js_sys::TypeError::new(
+            "createParser: options.onEvent must be a function",
+        ))
+    })?;
+    let max = Reflect::get(&options, &"maxEventSize".into())?;
+    let max_event_size =
+        if max.is_undefined() {
+            DEFAULT_MAX_EVENT_SIZE
+        } else {
+            match max.as_f64() {
+                Some(n) if n >= 1.0 && n.fract() == 0.0 => n as usize,
+                _ => return Err(js_sys::TypeError::new(
+                    "createParser: options.maxEventSize must be a positive whole number of bytes",
+                )
+                .into()),
+            }
+        };
+    Ok(JsParser {
+        parser: RefCell::new(Parser::with_max_event_size(max_event_size)),
+        on_event,
+        on_retry: optional_function(&options, "onRetry")?,
+        on_comment: optional_function(&options, "onComment")?,
+        on_error: optional_function(&options, "onError")?,
+    })
+}
+
+#[wasm_bindgen(js_class = EventStreamParser)]
+impl JsParser {
+    /// Parses the next chunk of the stream (text, or bytes in UTF-8 split anywhere) and calls
+    /// the callbacks for what it completes. An exception from a callback is rethrown here.
+    pub fn feed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] chunk: JsValue,
+    ) -> Result<(), JsValue> {
+        let mut items = Vec::new();
+        {
+            // Callbacks run after the parser is released, so they may call feed() again.
+            let Ok(mut parser) = self.parser.try_borrow_mut() else {
+                return Err(js_sys::Error::new("EventStreamParser.feed: busy").into());
+            };
+            let mut sink = |item: Item<'_>| {
+                items.push(match item {
+                    Item::Event(event) => Owned::Event(event),
+                    Item::Retry(ms) => Owned::Retry(ms),
+                    Item::Comment(text) => Owned::Comment(text.to_owned()),
+                    Item::Error(error) => Owned::Error(error),
+                })
+            };
+            if let Some(text) = chunk.as_string() {
+                parser.feed_str(&text, &mut sink);
+            } else if let Some(bytes) = chunk.dyn_ref::<Uint8Array>() {
+                parser.feed(&bytes.to_vec(), &mut sink);
+            } else {
+                return Err(js_sys::TypeError::new(
+                    "EventStreamParser.feed(chunk): chunk must be a string or a Uint8Array",
+                )
+                .into());
+            }
+        }
+        for item in items {
+            match item {
+                Owned::Event(event) => {
+                    let object = Object::new();
+                    Reflect::set(&object, &"type".into(), &event.event_type.into())?;
+                    Reflect::set(&object, &"data".into(), &event.data.into())?;
+                    Reflect::set(&object, &"lastEventId".into(), &event.last_event_id.into())?;
+                    self.on_event.call1(&JsValue::UNDEFINED, &object)?;
+                }
+                Owned::Retry(ms) => {
+                    if let Some(on_retry) = &self.on_retry {
+                        on_retry.call1(&JsValue::UNDEFINED, &JsValue::from_f64(ms as f64))?;
+                    }
+                }
+                Owned::Comment(text) => {
+                    if let Some(on_comment) = &self.on_comment {
+                        on_comment.call1(&JsValue::UNDEFINED, &text.into())?;
+                    }
+                }
+                Owned::Error(error) => {
+                    if let Some(on_error) = &self.on_error {
+                        let js_error = js_sys::Error::new(&error.to_string());
+                        let ParseError::EventTooLarge { limit } = error;
+                        Reflect::set(&js_error, &"limit".into(), &JsValue::from_f64(limit as f64))?;
+                        on_error.call1(&JsValue::UNDEFINED, &js_error)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts over as at the beginning of a new stream (a leading BOM is stripped again, the
+    /// last event ID is cleared).
+    pub fn reset(&self) {
+        if let Ok(mut parser) = self.parser.try_borrow_mut() {
+            parser.reset();
+        }
+    }
+
+    /// The last event ID set by the stream so far.
+    #[wasm_bindgen(getter = lastEventId)]
+    pub fn last_event_id(&self) -> String {
+        self.parser
+            .try_borrow()
+            .map(|parser| parser.last_event_id().to_owned())
+            .unwrap_or_default()
+    }
+}

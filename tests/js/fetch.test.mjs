@@ -1,0 +1,208 @@
+// The fetch transport in headless Chromium: identical events to the browser's own EventSource,
+// headers, POST, honest errors, and a dedicated Web Worker.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { launch, openApp, SERVER } from './helpers.mjs';
+
+let browser;
+let page;
+before(async () => {
+  browser = await launch();
+  page = await openApp(browser);
+});
+after(async () => {
+  assert.deepEqual(page.problems, [], 'no uncaught errors in the page');
+  await browser?.close();
+});
+
+// Every event type the fixtures use; the browser's EventSource only reports types it listens to.
+const TYPES = ['message', 'tick', 'notice', 'data', 'update', 'ping', 'custom', 'error', 'open'];
+
+/** Collects the events of `url` through one transport until nothing arrives for `quietMs`. */
+const collect = (transport, url, quietMs = 400) => page.evaluate(async ([transport, url, types, quietMs]) => {
+  const es = new window.lib.EventSource(url, { transport });
+  const events = [];
+  let last = Date.now();
+  for (const type of types) {
+    es.addEventListener(type, (e) => {
+      if (!(e instanceof MessageEvent)) return; // the connection's own open/error events
+      events.push([e.type, e.data, e.lastEventId]);
+      last = Date.now();
+    });
+  }
+  const start = Date.now();
+  while (Date.now() - last < quietMs || (events.length === 0 && Date.now() - start < 3000)) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  es.close();
+  return events;
+}, [transport, url, TYPES, quietMs]);
+
+describe('differential: fetch transport vs. the browser EventSource', async () => {
+  const names = await (await fetch(`${SERVER}/fixtures`)).json();
+  for (const name of names) {
+    for (const chunking of ['', '?chunk=1', '?chunk=3&delay_ms=1', '?chunk=7']) {
+      test(`${name}${chunking}`, async () => {
+        const url = `/fixture/${name}${chunking}`;
+        const [native, ours] = [await collect('eventsource', url), await collect('fetch', url)];
+        assert.deepEqual(ours, native);
+      });
+    }
+  }
+});
+
+describe('fetch transport features', () => {
+  test('custom headers (static and from a function), POST body and Accept reach the server', async () => {
+    const r = await page.evaluate(async () => {
+      let calls = 0;
+      const es = new window.lib.EventSource('/echo', {
+        method: 'POST',
+        body: '{"topics":["a","b"]}',
+        headers: async () => { calls += 1; return { Authorization: `Bearer token-${calls}`, 'X-Client': 'eventsource-wasm' }; },
+      });
+      const echo = await new Promise((resolve) => es.addEventListener('message', (e) => resolve(JSON.parse(e.data)), { once: true }));
+      es.close();
+      return { echo, calls, raw: es.as_raw?.() };
+    });
+    assert.equal(r.echo.method, 'POST');
+    assert.equal(r.echo.body, '{"topics":["a","b"]}');
+    assert.equal(r.echo.headers.authorization, 'Bearer token-1');
+    assert.equal(r.echo.headers['x-client'], 'eventsource-wasm');
+    assert.equal(r.echo.headers.accept, 'text/event-stream');
+    assert.equal(r.calls, 1);
+  });
+
+  test('transport auto picks the browser EventSource for a plain GET and fetch when headers are set', async () => {
+    const r = await page.evaluate(async () => {
+      const plain = new window.lib.EventSource('/echo', { transport: 'auto' });
+      const withHeaders = new window.lib.EventSource('/echo', { headers: { 'X-A': '1' } });
+      const read = (es) => new Promise((resolve) => es.addEventListener('message', (e) => resolve(JSON.parse(e.data)), { once: true }));
+      const [a, b] = [await read(plain), await read(withHeaders)];
+      plain.close(); withHeaders.close();
+      return [a.headers['x-a'], b.headers['x-a'], a.headers['cache-control'], b.headers['cache-control']];
+    });
+    assert.equal(r[0], undefined);
+    assert.equal(r[1], '1');
+    // fetch with cache: 'no-store' sends Cache-Control: no-cache like EventSource does.
+    assert.equal(r[2], r[3]);
+  });
+
+  test('401 is fatal and carries status, status text, headers and body', async () => {
+    const r = await page.evaluate(async () => {
+      const es = new window.lib.EventSource('/status/401', { transport: 'fetch' });
+      const e = await new Promise((resolve) => { es.onerror = resolve; });
+      await new Promise((r) => setTimeout(r, 200));
+      return { fatal: e.fatal, reconnecting: e.reconnecting, status: e.status, statusText: e.statusText, body: e.body, contentType: e.headers['content-type'], state: es.readyState, message: e.message, kind: e.kind, target: e.target === es };
+    });
+    assert.deepEqual([r.fatal, r.reconnecting, r.status, r.state, r.kind, r.target], [true, false, 401, 2, 'connection', true]);
+    assert.equal(r.statusText, 'Unauthorized');
+    assert.equal(r.body, 'status 401');
+    assert.match(r.contentType, /text\/plain/);
+    assert.match(r.message, /401/);
+  });
+
+  for (const [path, pattern] of [['/status/204', /204/], ['/wrong-type', /Content-Type/], ['/status/500', /500/]]) {
+    test(`${path} fails without reconnecting`, async () => {
+      const r = await page.evaluate(async (path) => {
+        const before = await (await fetch('/stats')).json();
+        const es = new window.lib.EventSource(path, { transport: 'fetch' });
+        const errors = [];
+        es.onerror = (e) => errors.push({ fatal: e.fatal, message: e.message });
+        await new Promise((r) => setTimeout(r, 800));
+        const after = await (await fetch('/stats')).json();
+        return { errors, state: es.readyState, connections: after.total_connections - before.total_connections };
+      }, path);
+      assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
+      assert.equal(r.errors[0].fatal, true);
+      assert.match(r.errors[0].message, pattern);
+      assert.equal(r.state, 2);
+    });
+  }
+
+  test('a dropped stream reconnects with Last-Event-ID and the server retry delay', async () => {
+    const r = await page.evaluate(async () => {
+      const es = new window.lib.EventSource('/finite?n=2&retry=50', { transport: 'fetch' });
+      const ids = [];
+      const states = [];
+      es.onmessage = (e) => ids.push(e.lastEventId);
+      es.onerror = (e) => states.push([e.reconnecting, e.fatal, es.readyState]);
+      const start = Date.now();
+      while (ids.length < 6 && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
+      es.close();
+      return { ids, states, elapsed: Date.now() - start };
+    });
+    assert.deepEqual(r.ids.slice(0, 6), ['1', '2', '3', '4', '5', '6']);
+    assert.deepEqual(r.states[0], [true, false, 0]);
+    assert.ok(r.elapsed < 3000, `the server's retry: 50 was honoured (${r.elapsed} ms)`);
+  });
+
+  test('close() aborts the request: the server sees the connection go', async () => {
+    const r = await page.evaluate(async () => {
+      const stats = async () => (await fetch('/stats')).json();
+      const channel = `close-${Math.random()}`;
+      const es = new window.lib.EventSource(`/events?channel=${channel}`, { transport: 'fetch' });
+      await new Promise((resolve) => { es.onopen = resolve; });
+      const open = (await stats()).open_connections;
+      es.close();
+      let after = open;
+      for (let i = 0; i < 50 && after >= open; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        after = (await stats()).open_connections;
+      }
+      return { open, after, state: es.readyState };
+    });
+    assert.ok(r.after < r.open, JSON.stringify(r));
+    assert.equal(r.state, 2);
+  });
+
+  test('an injected fetch is used', async () => {
+    const r = await page.evaluate(async () => {
+      const seen = [];
+      const es = new window.lib.EventSource('/fixture/basic', {
+        fetch: (url, init) => { seen.push([url, init.method, init.headers.get('accept')]); return fetch(url, init); },
+      });
+      const data = await new Promise((resolve) => es.addEventListener('message', (e) => resolve(e.data), { once: true }));
+      es.close();
+      return { seen, data };
+    });
+    assert.equal(r.data, 'one');
+    assert.deepEqual(r.seen, [[`${SERVER}/fixture/basic`, 'GET', 'text/event-stream']]);
+  });
+
+  test('bad fetch options are TypeErrors', async () => {
+    const r = await page.evaluate(() => {
+      const attempt = (options) => { try { new window.lib.EventSource('/echo', options).close(); return null; } catch (e) { return [e.name, e.message]; } };
+      return [
+        attempt({ transport: 'carrier-pigeon' }),
+        attempt({ headers: 42 }),
+        attempt({ method: 'GET', body: 'x' }),
+        attempt({ transport: 'eventsource', headers: { a: 'b' } }),
+        attempt({ fetch: 'not a function' }),
+      ];
+    });
+    for (const error of r) assert.equal(error?.[0], 'TypeError', JSON.stringify(r));
+  });
+});
+
+describe('dedicated Web Worker', () => {
+  for (const transport of ['fetch', 'auto']) {
+    test(`transport ${transport} in a worker`, async () => {
+      const r = await page.evaluate(async (transport) => {
+        const worker = new Worker('/app/worker.mjs', { type: 'module' });
+        const message = () => new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); });
+        const ready = await message();
+        worker.postMessage({ transport, url: `${location.origin}/fixture/basic`, count: 3 });
+        const result = await message();
+        worker.terminate();
+        return { ready, result };
+      }, transport);
+      assert.equal(r.ready.ready, true);
+      assert.equal(r.result.error, undefined);
+      assert.deepEqual(r.result.events.map((e) => [e.data, e.lastEventId, e.target]), [['one', '1', true], ['two', '2', true], ['three', '3', true]]);
+      assert.equal(r.result.events[0].origin, SERVER);
+      assert.equal(r.result.supported, true);
+      assert.equal(r.result.readyState, 2);
+    });
+  }
+});

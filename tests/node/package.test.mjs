@@ -1,0 +1,150 @@
+// The packed npm package in Node.js (no EventSource there: the fetch transport), against the
+// companion server. The package is imported by name from inside the scratch app, as a user would.
+import assert from 'node:assert/strict';
+import { dirname, join, resolve } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const SERVER = process.env.SSE_SERVER_URL;
+if (!SERVER) throw new Error('SSE_SERVER_URL is not set: run these tests through `npm test`');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const lib = await import(pathToFileURL(join(root, 'tests/.work/app/entry.mjs')).href);
+const { EventSource, isSupported, createParser } = lib;
+
+const waitFor = async (what, check, ms = 5000) => {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+const firstMessage = (es) => new Promise((resolve, reject) => {
+  es.addEventListener('message', (e) => resolve(e), { once: true });
+  es.addEventListener('error', (e) => { if (e.fatal) reject(new Error(e.message)); });
+});
+
+describe('Node.js', () => {
+  test('no EventSource here: isSupported() is false and auto picks fetch', async () => {
+    assert.equal(isSupported(), false);
+    await lib.default(); // init() is harmless after the synchronous start
+    const es = new EventSource(`${SERVER}/fixture/basic`);
+    const seen = [];
+    es.onmessage = (e) => seen.push([e.type, e.data, e.lastEventId, e.origin, e.target === es]);
+    await waitFor('3 messages', () => seen.length === 3);
+    assert.equal(es.readyState, EventSource.OPEN);
+    assert.equal(es.lastEventId, '3');
+    es.close();
+    assert.equal(es.readyState, EventSource.CLOSED);
+    assert.deepEqual(seen, [
+      ['message', 'one', '1', SERVER, true],
+      ['message', 'two', '2', SERVER, true],
+      ['message', 'three', '3', SERVER, true],
+    ]);
+  });
+
+  test('a relative URL is an actionable error (no page to resolve it against)', () => {
+    assert.throws(() => new EventSource('/events'), (e) => e.name === 'SyntaxError' && /absolute URL/.test(e.message));
+  });
+
+  test('headers reach the server; POST body arrives', async () => {
+    const es = new EventSource(`${SERVER}/echo`, {
+      method: 'POST',
+      body: 'hello body',
+      headers: { Authorization: 'Bearer abc', 'X-Trace': '42' },
+    });
+    const echo = JSON.parse((await firstMessage(es)).data);
+    es.close();
+    assert.equal(echo.method, 'POST');
+    assert.equal(echo.body, 'hello body');
+    assert.equal(echo.headers.authorization, 'Bearer abc');
+    assert.equal(echo.headers['x-trace'], '42');
+    assert.equal(echo.headers.accept, 'text/event-stream');
+  });
+
+  test('the header function is called again on every reconnect, with Last-Event-ID', async () => {
+    const tokens = [];
+    const es = new EventSource(`${SERVER}/finite?n=1&retry=30`, {
+      headers: async () => {
+        tokens.push(`token-${tokens.length + 1}`);
+        return { Authorization: `Bearer ${tokens.at(-1)}` };
+      },
+    });
+    const ids = [];
+    es.onmessage = (e) => ids.push(e.lastEventId);
+    await waitFor('3 connections', () => ids.length >= 3);
+    es.close();
+    assert.deepEqual(ids.slice(0, 3), ['1', '2', '3'], 'each reconnect resumed after the last id');
+    assert.ok(tokens.length >= 3, `called ${tokens.length} times`);
+  });
+
+  test('401 is fatal and carries the status', async () => {
+    const es = new EventSource(`${SERVER}/status/401`);
+    const error = await new Promise((resolve) => { es.onerror = resolve; });
+    assert.equal(error.fatal, true);
+    assert.equal(error.status, 401);
+    assert.equal(error.statusText, 'Unauthorized');
+    assert.equal(es.readyState, EventSource.CLOSED);
+  });
+
+  test('204 stops for good; a wrong Content-Type fails', async () => {
+    for (const [path, pattern] of [['/status/204', /204/], ['/wrong-type', /text\/html/]]) {
+      const es = new EventSource(`${SERVER}${path}`);
+      const errors = [];
+      es.onerror = (e) => errors.push(e);
+      await waitFor(`the error of ${path}`, () => errors.length === 1);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(errors.length, 1, path);
+      assert.equal(errors[0].fatal, true, path);
+      assert.match(errors[0].message, pattern);
+      assert.equal(es.readyState, EventSource.CLOSED, path);
+    }
+  });
+
+  test('a header function that throws fails the connection with its message', async () => {
+    const es = new EventSource(`${SERVER}/echo`, { headers: () => { throw new Error('no token'); } });
+    const error = await new Promise((resolve) => { es.onerror = resolve; });
+    assert.equal(error.fatal, true);
+    assert.match(error.message, /no token/);
+  });
+});
+
+describe('createParser in Node', () => {
+  test('parses strings and bytes in any chunking', () => {
+    const events = [];
+    const retries = [];
+    const comments = [];
+    const parser = createParser({
+      onEvent: (e) => events.push([e.type, e.data, e.lastEventId]),
+      onRetry: (ms) => retries.push(ms),
+      onComment: (c) => comments.push(c),
+    });
+    const stream = '\uFEFFretry: 1500\n: hi\nid: 7\nevent: tick\ndata: a\ndata: b\r\n\rdata: é🚀\n\n';
+    const bytes = new TextEncoder().encode(stream);
+    for (const byte of bytes) parser.feed(new Uint8Array([byte]));
+    parser.reset();
+    parser.feed(stream);
+    const expected = [['tick', 'a\nb', '7'], ['message', 'é🚀', '7']];
+    assert.deepEqual(events, [...expected, ...expected]);
+    assert.deepEqual(retries, [1500, 1500]);
+    // A comment's text is what follows the colon, less one leading space.
+    assert.deepEqual(comments, ['hi', 'hi']);
+  });
+
+  test('an oversized event is an error, then parsing recovers', () => {
+    const events = [];
+    const errors = [];
+    const parser = createParser({ onEvent: (e) => events.push(e.data), onError: (e) => errors.push(e), maxEventSize: 16 });
+    parser.feed(`data: ${'x'.repeat(100)}\n\ndata: ok\n\n`);
+    assert.deepEqual(events, ['ok']);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].message, /16/);
+  });
+
+  test('bad arguments are TypeErrors', () => {
+    assert.throws(() => createParser(), TypeError);
+    assert.throws(() => createParser({ onEvent: 1 }), TypeError);
+    const parser = createParser({ onEvent() {} });
+    assert.throws(() => parser.feed(42), TypeError);
+  });
+});
