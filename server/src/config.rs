@@ -1,0 +1,355 @@
+//! Server configuration and command-line parsing (hand-rolled, no clap).
+
+use std::path::PathBuf;
+
+/// Default TCP port when neither `--port` nor `PORT` is given.
+pub const DEFAULT_PORT: u16 = 8787;
+
+/// Largest accepted value for the millisecond flags (one day).
+const MAX_MS: u64 = 86_400_000;
+
+/// Route prefixes owned by the API; a `--mount` may not shadow them.
+const RESERVED_SEGMENTS: &[&str] = &[
+    "events",
+    "publish",
+    "stats",
+    "fixture",
+    "status",
+    "wrong-type",
+    "finite",
+    "echo",
+    "set-cookie",
+];
+
+/// Everything the server needs to run. `Config::default()` matches the CLI defaults
+/// (except that tests usually want `tick_ms: 0`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Port to bind on 127.0.0.1 (0 = ephemeral).
+    pub port: u16,
+    /// Directory served at `/` (`/` itself serves `index.html`).
+    pub www: PathBuf,
+    /// Directory served at `/pkg`.
+    pub pkg: PathBuf,
+    /// Extra `(prefix, dir)` static mounts; prefix starts with `/` and has no trailing `/`.
+    pub mounts: Vec<(String, PathBuf)>,
+    /// Enables CORS for `cors_origins`.
+    pub test_mode: bool,
+    /// Exact origins that get CORS headers (only with `test_mode`).
+    pub cors_origins: Vec<String>,
+    /// Period of the `demo` channel ticker in ms (0 disables it).
+    pub tick_ms: u64,
+    /// Idle time in ms after which `/events` streams get a `: keep-alive` comment (0 disables).
+    pub keepalive_ms: u64,
+    /// Maximum number of simultaneously open streaming responses.
+    pub max_connections: usize,
+    /// Maximum request body size for `/publish` (and the echoed body of `/echo`).
+    pub max_body_bytes: usize,
+    /// Number of events kept per channel for replay.
+    pub replay: usize,
+    /// Maximum number of pub/sub channels (not a CLI flag).
+    pub max_channels: usize,
+    /// Capacity of each channel's broadcast queue (not a CLI flag). Slow subscribers that fall
+    /// further behind than this recover from the replay buffer.
+    pub broadcast_capacity: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: DEFAULT_PORT,
+            www: PathBuf::from("www"),
+            pkg: PathBuf::from("pkg/web"),
+            mounts: Vec::new(),
+            test_mode: false,
+            cors_origins: Vec::new(),
+            tick_ms: 2000,
+            keepalive_ms: 15000,
+            max_connections: 1000,
+            max_body_bytes: 65536,
+            replay: 1000,
+            max_channels: 1000,
+            broadcast_capacity: 256,
+        }
+    }
+}
+
+/// Result of parsing the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run the server with this configuration.
+    Run(Config),
+    /// `--help` / `-h` was given.
+    Help,
+}
+
+/// Usage text printed for `--help` and (on stderr) for bad arguments.
+pub const USAGE: &str = "\
+Usage: sse-server [OPTIONS]
+
+Companion SSE server for eventsource-wasm (binds 127.0.0.1 only).
+
+Options:
+  --port N               port to listen on (default: $PORT, else 8787; 0 = ephemeral)
+  --www DIR              static files served at / (default: www)
+  --pkg DIR              static files served at /pkg (default: pkg/web)
+  --mount PREFIX=DIR     also serve DIR under PREFIX, e.g. /app=tests/app (repeatable)
+  --test-mode            enable CORS for the --cors-origin origins
+  --cors-origin ORIGIN   origin allowed by CORS in test mode, e.g. http://127.0.0.1:9000 (repeatable)
+  --tick-ms N            demo channel tick period in ms, 0 disables (default: 2000)
+  --keepalive-ms N       keep-alive comment after N idle ms on /events, 0 disables (default: 15000)
+  --max-connections N    maximum open streaming responses (default: 1000)
+  --max-body-bytes N     maximum /publish body size (default: 65536)
+  --replay N             events kept per channel for Last-Event-ID replay (default: 1000)
+  -h, --help             print this help
+";
+
+/// Parses the arguments (without the program name). `env_port` is the value of `PORT`, if set.
+pub fn parse_args<I>(args: I, env_port: Option<&str>) -> Result<Command, String>
+where
+    I: IntoIterator<Item = String>,
+{
+    let mut cfg = Config::default();
+    let mut port_flag: Option<u16> = None;
+    let mut args = args.into_iter();
+
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let takes_value = !matches!(flag.as_str(), "--test-mode" | "--help" | "-h");
+        if !takes_value {
+            if inline.is_some() {
+                return Err(format!("flag {flag} does not take a value"));
+            }
+            match flag.as_str() {
+                "--test-mode" => cfg.test_mode = true,
+                _ => return Ok(Command::Help),
+            }
+            continue;
+        }
+        let known = matches!(
+            flag.as_str(),
+            "--port"
+                | "--www"
+                | "--pkg"
+                | "--mount"
+                | "--cors-origin"
+                | "--tick-ms"
+                | "--keepalive-ms"
+                | "--max-connections"
+                | "--max-body-bytes"
+                | "--replay"
+        );
+        if !known {
+            return Err(format!("unknown argument: {arg}"));
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => args
+                .next()
+                .ok_or_else(|| format!("flag {flag} needs a value"))?,
+        };
+        match flag.as_str() {
+            "--port" => port_flag = Some(parse_port(&value, "--port")?),
+            "--www" => cfg.www = parse_dir(&value, "--www")?,
+            "--pkg" => cfg.pkg = parse_dir(&value, "--pkg")?,
+            "--mount" => {
+                let mount = parse_mount(&value)?;
+                if cfg.mounts.iter().any(|(p, _)| *p == mount.0) {
+                    return Err(format!("--mount: prefix {} given twice", mount.0));
+                }
+                cfg.mounts.push(mount);
+            }
+            "--cors-origin" => cfg.cors_origins.push(parse_origin(&value)?),
+            "--tick-ms" => cfg.tick_ms = parse_num(&value, "--tick-ms", MAX_MS)?,
+            "--keepalive-ms" => cfg.keepalive_ms = parse_num(&value, "--keepalive-ms", MAX_MS)?,
+            "--max-connections" => {
+                cfg.max_connections = parse_num(&value, "--max-connections", 1_000_000)? as usize
+            }
+            "--max-body-bytes" => {
+                cfg.max_body_bytes = parse_num(&value, "--max-body-bytes", 64 << 20)? as usize
+            }
+            "--replay" => cfg.replay = parse_num(&value, "--replay", 1_000_000)? as usize,
+            _ => unreachable!("flag list checked above"),
+        }
+    }
+
+    cfg.port = match (port_flag, env_port) {
+        (Some(p), _) => p,
+        (None, Some(env)) => parse_port(env, "PORT (environment)")?,
+        (None, None) => DEFAULT_PORT,
+    };
+    Ok(Command::Run(cfg))
+}
+
+fn parse_port(value: &str, what: &str) -> Result<u16, String> {
+    value
+        .trim()
+        .parse::<u16>()
+        .map_err(|_| format!("{what}: expected a port number 0..=65535, got {value:?}"))
+}
+
+fn parse_num(value: &str, what: &str, max: u64) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(format!(
+            "{what}: expected a whole number 0..={max}, got {value:?}"
+        )),
+    }
+}
+
+fn parse_dir(value: &str, what: &str) -> Result<PathBuf, String> {
+    if value.is_empty() {
+        return Err(format!("{what}: directory must not be empty"));
+    }
+    Ok(PathBuf::from(value))
+}
+
+fn parse_origin(value: &str) -> Result<String, String> {
+    let ok = !value.is_empty() && value.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "--cors-origin: expected an origin like http://127.0.0.1:9000, got {value:?}"
+        ))
+    }
+}
+
+fn parse_mount(value: &str) -> Result<(String, PathBuf), String> {
+    let (prefix, dir) = value
+        .split_once('=')
+        .ok_or_else(|| format!("--mount: expected PREFIX=DIR, got {value:?}"))?;
+    let prefix = prefix.trim_end_matches('/');
+    if !prefix.starts_with('/') {
+        return Err(format!(
+            "--mount: prefix must start with '/' and not be '/', got {prefix:?}"
+        ));
+    }
+    let bad_char = |c: char| c.is_control() || c.is_whitespace() || "?#%{}*".contains(c);
+    if prefix.chars().any(bad_char) || prefix.contains("//") {
+        return Err(format!(
+            "--mount: prefix {prefix:?} contains characters that are not allowed"
+        ));
+    }
+    if prefix.split('/').any(|seg| seg == "." || seg == "..") {
+        return Err(format!(
+            "--mount: prefix {prefix:?} must not contain . or .."
+        ));
+    }
+    let first = prefix[1..].split('/').next().unwrap_or("");
+    if RESERVED_SEGMENTS.contains(&first) {
+        return Err(format!(
+            "--mount: prefix {prefix:?} would shadow the API route /{first}"
+        ));
+    }
+    if dir.is_empty() {
+        return Err("--mount: directory must not be empty".to_string());
+    }
+    Ok((prefix.to_string(), PathBuf::from(dir)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        parse_args(args.iter().map(|s| s.to_string()), None)
+    }
+
+    fn run(args: &[&str]) -> Config {
+        match parse(args) {
+            Ok(Command::Run(c)) => c,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let c = run(&[]);
+        assert_eq!(c, Config::default());
+        assert_eq!(c.port, 8787);
+        assert_eq!(c.tick_ms, 2000);
+        assert_eq!(c.keepalive_ms, 15000);
+        assert_eq!(c.max_connections, 1000);
+        assert_eq!(c.max_body_bytes, 65536);
+        assert_eq!(c.replay, 1000);
+    }
+
+    #[test]
+    fn all_flags() {
+        let c = run(&[
+            "--port",
+            "0",
+            "--www",
+            "site",
+            "--pkg=out",
+            "--mount",
+            "/app/=tests/app",
+            "--mount",
+            "/b=dir=x",
+            "--test-mode",
+            "--cors-origin",
+            "http://127.0.0.1:9000",
+            "--tick-ms",
+            "0",
+            "--keepalive-ms",
+            "50",
+            "--max-connections",
+            "3",
+            "--max-body-bytes",
+            "10",
+            "--replay",
+            "5",
+        ]);
+        assert_eq!(c.port, 0);
+        assert_eq!(c.www, PathBuf::from("site"));
+        assert_eq!(c.pkg, PathBuf::from("out"));
+        assert_eq!(
+            c.mounts,
+            vec![
+                ("/app".to_string(), PathBuf::from("tests/app")),
+                ("/b".to_string(), PathBuf::from("dir=x"))
+            ]
+        );
+        assert!(c.test_mode);
+        assert_eq!(c.cors_origins, vec!["http://127.0.0.1:9000".to_string()]);
+        assert_eq!((c.tick_ms, c.keepalive_ms, c.max_connections), (0, 50, 3));
+        assert_eq!((c.max_body_bytes, c.replay), (10, 5));
+    }
+
+    #[test]
+    fn port_precedence() {
+        let from_env = parse_args(Vec::<String>::new(), Some("1234")).unwrap();
+        assert!(matches!(from_env, Command::Run(c) if c.port == 1234));
+        let flag_wins = parse_args(vec!["--port".into(), "99".into()], Some("1234")).unwrap();
+        assert!(matches!(flag_wins, Command::Run(c) if c.port == 99));
+        assert!(parse_args(Vec::<String>::new(), Some("nope")).is_err());
+    }
+
+    #[test]
+    fn errors() {
+        for bad in [
+            &["--bogus"][..],
+            &["--port"],
+            &["--port", "70000"],
+            &["--port", "-1"],
+            &["--tick-ms", "abc"],
+            &["--mount", "nodir"],
+            &["--mount", "app=dir"],
+            &["--mount", "/=dir"],
+            &["--mount", "/events=dir"],
+            &["--mount", "/a/../b=dir"],
+            &["--mount", "/a=x", "--mount", "/a/=y"],
+            &["--test-mode=1"],
+            &["--cors-origin", ""],
+            &["positional"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should fail");
+        }
+        assert_eq!(parse(&["--help"]), Ok(Command::Help));
+        assert_eq!(parse(&["-h"]), Ok(Command::Help));
+    }
+}

@@ -1,0 +1,492 @@
+//! HTTP handlers and the router.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::{Bytes, BytesMut};
+use futures_util::{stream, StreamExt};
+use serde_json::{json, Map, Value};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+use tokio::time::Instant;
+
+use crate::hub::{Channel, Event, HubError, MAX_CHANNEL_NAME};
+use crate::limits::{read_body, read_body_truncated};
+use crate::sse::{render_event, sse_response, streaming_body, text, valid_event_name, KEEP_ALIVE};
+use crate::{cors, fixtures, static_files, AppState};
+
+/// Largest `?n=` for `/finite`.
+pub const MAX_FINITE: u64 = 100_000;
+/// Largest `?delay_ms=` for `/fixture`.
+pub const MAX_DELAY_MS: u64 = 60_000;
+/// Default channel of `/events` and `/publish`.
+pub const DEFAULT_CHANNEL: &str = "demo";
+/// Soft size of one write of replayed events.
+const BATCH_BYTES: usize = 64 * 1024;
+
+type Shared = State<Arc<AppState>>;
+type Params = Query<HashMap<String, String>>;
+
+/// Builds the router for `state` (CORS is layered on only in test mode).
+pub fn router(state: Arc<AppState>) -> Router {
+    let router = Router::new()
+        .route("/events", get(events))
+        .route("/publish", post(publish))
+        .route("/stats", get(stats))
+        .route("/fixtures", get(fixture_names))
+        .route("/fixture/{name}", get(fixture))
+        .route("/status/{code}", get(status))
+        .route("/wrong-type", get(wrong_type))
+        .route("/finite", get(finite))
+        .route("/echo", get(echo).post(echo))
+        .route("/set-cookie", get(set_cookie))
+        .fallback(static_files::handler);
+    let router = if state.config.test_mode {
+        router.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::middleware,
+        ))
+    } else {
+        router
+    };
+    router.with_state(state)
+}
+
+fn bad_request(msg: impl Into<String>) -> Response {
+    let mut msg = msg.into();
+    msg.push('\n');
+    text(StatusCode::BAD_REQUEST, msg)
+}
+
+fn hub_error(err: HubError) -> Response {
+    match err {
+        HubError::TooManyChannels(n) => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("too many channels (limit {n})\n"),
+        ),
+        HubError::BadName => {
+            bad_request(format!("channel name must be 1..={MAX_CHANNEL_NAME} bytes"))
+        }
+    }
+}
+
+/// Parses an optional numeric query parameter.
+fn num_param(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, String> {
+    match q.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| format!("{name} must be a whole number, got {v:?}")),
+    }
+}
+
+fn flag_param(q: &HashMap<String, String>, name: &str) -> bool {
+    q.get(name)
+        .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+}
+
+/// Resume point: numeric `Last-Event-ID` header, else numeric `lastEventId` query parameter.
+fn resume_point(headers: &HeaderMap, q: &HashMap<String, String>) -> Option<u64> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or_else(|| q.get("lastEventId").and_then(|v| v.trim().parse().ok()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// /events
+
+struct EventsStream {
+    channel: Arc<Channel>,
+    receiver: Receiver<Arc<Event>>,
+    pending: VecDeque<Arc<Event>>,
+    cursor: u64,
+    keepalive: Option<Duration>,
+    last_write: Instant,
+    started: bool,
+}
+
+impl EventsStream {
+    /// Appends pending events newer than the cursor to `out` (about `BATCH_BYTES` at most).
+    fn drain_pending(&mut self, out: &mut BytesMut) {
+        while let Some(ev) = self.pending.front() {
+            if ev.id > self.cursor {
+                if !out.is_empty() && out.len() + ev.wire.len() > BATCH_BYTES {
+                    break;
+                }
+                out.extend_from_slice(&ev.wire);
+                self.cursor = ev.id;
+            }
+            self.pending.pop_front();
+        }
+    }
+
+    async fn next_chunk(&mut self) -> Option<Bytes> {
+        let mut out = BytesMut::new();
+        if !self.started {
+            self.started = true;
+            out.extend_from_slice(b"retry: 3000\n\n");
+        }
+        loop {
+            self.drain_pending(&mut out);
+            if !out.is_empty() {
+                self.last_write = Instant::now();
+                return Some(out.freeze());
+            }
+            let received = match self.keepalive {
+                Some(k) => {
+                    match tokio::time::timeout_at(self.last_write + k, self.receiver.recv()).await {
+                        Ok(r) => r,
+                        Err(_) => {
+                            self.last_write = Instant::now();
+                            return Some(Bytes::from_static(KEEP_ALIVE));
+                        }
+                    }
+                }
+                None => self.receiver.recv().await,
+            };
+            match received {
+                Ok(ev) => {
+                    if ev.id > self.cursor {
+                        self.cursor = ev.id;
+                        self.last_write = Instant::now();
+                        return Some(ev.wire.clone());
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    // Fell behind the broadcast queue: recover from the replay buffer.
+                    self.pending = self.channel.since(self.cursor).into();
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+async fn events(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Response {
+    let name = q
+        .get("channel")
+        .map(String::as_str)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(DEFAULT_CHANNEL);
+    let resume = resume_point(&headers, &q);
+    let Some(guard) = st.limits.try_acquire() else {
+        return st.limits.too_many();
+    };
+    let channel = match st.hub.channel(name) {
+        Ok(c) => c,
+        Err(e) => return hub_error(e),
+    };
+    let sub = channel.subscribe(resume);
+    let keepalive =
+        (st.config.keepalive_ms > 0).then(|| Duration::from_millis(st.config.keepalive_ms));
+    let state = EventsStream {
+        channel,
+        receiver: sub.receiver,
+        pending: sub.replay.into(),
+        cursor: sub.cursor,
+        keepalive,
+        last_write: Instant::now(),
+        started: false,
+    };
+    let inner = stream::unfold(state, |mut s| async move {
+        let chunk = s.next_chunk().await?;
+        Some((chunk, s))
+    });
+    sse_response(
+        StatusCode::OK,
+        streaming_body(inner, false, st.shutdown(), guard),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// /publish
+
+fn acceptable_content_type(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
+        return true;
+    };
+    let Ok(ct) = ct.to_str() else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence == "text/plain" || essence.ends_with("+json")
+}
+
+async fn publish(State(st): Shared, headers: HeaderMap, body: Body) -> Response {
+    if !acceptable_content_type(&headers) {
+        return text(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the JSON body as application/json or text/plain\n",
+        );
+    }
+    let limit = st.config.max_body_bytes;
+    let bytes = match read_body(&headers, body, limit).await {
+        Ok(b) => b,
+        Err(e) => return e.response(limit),
+    };
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => return bad_request(format!("invalid JSON: {e}")),
+    };
+    let Value::Object(mut obj) = value else {
+        return bad_request(
+            "expected a JSON object {\"channel\": string, \"event\": string, \"data\": any}",
+        );
+    };
+    let channel = match obj.remove("channel") {
+        None | Some(Value::Null) => DEFAULT_CHANNEL.to_string(),
+        Some(Value::String(s)) => s,
+        Some(_) => return bad_request("\"channel\" must be a string"),
+    };
+    let event = match obj.remove("event") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if valid_event_name(&s) => Some(s),
+        Some(Value::String(_)) => {
+            return bad_request("\"event\" must not contain CR, LF or NUL characters")
+        }
+        Some(_) => return bad_request("\"event\" must be a string"),
+    };
+    let data = match obj.remove("data") {
+        None => return bad_request("missing \"data\" (a string or any JSON value)"),
+        Some(Value::String(s)) => s,
+        Some(v) => v.to_string(),
+    };
+    let ch = match st.hub.channel(&channel) {
+        Ok(c) => c,
+        Err(e) => return hub_error(e),
+    };
+    let (id, receivers) = ch.publish(event, data);
+    Json(json!({ "id": id, "channel": channel, "receivers": receivers })).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// /stats
+
+async fn stats(State(st): Shared) -> Response {
+    Json(json!({
+        "open_connections": st.limits.open(),
+        "total_connections": st.limits.total(),
+        "channels": st.hub.len(),
+    }))
+    .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// /fixture/{name}
+
+/// `GET /fixtures`: the names of all fixtures, as a JSON array (for differential tests).
+async fn fixture_names() -> Response {
+    Json(fixtures::names()).into_response()
+}
+
+async fn fixture(State(st): Shared, Path(name): Path<String>, Query(q): Params) -> Response {
+    let Some(bytes) = fixtures::get(&name) else {
+        return text(StatusCode::NOT_FOUND, format!("unknown fixture {name:?}\n"));
+    };
+    let chunk = match num_param(&q, "chunk") {
+        Ok(c) => usize::try_from(c.unwrap_or(0)).unwrap_or(usize::MAX),
+        Err(msg) => return bad_request(msg),
+    };
+    let delay = match num_param(&q, "delay_ms") {
+        Ok(d) => Duration::from_millis(d.unwrap_or(0).min(MAX_DELAY_MS)),
+        Err(msg) => return bad_request(msg),
+    };
+    let close = flag_param(&q, "close");
+    let Some(guard) = st.limits.try_acquire() else {
+        return st.limits.too_many();
+    };
+    let chunks: Vec<Bytes> = if chunk == 0 || chunk >= bytes.len() {
+        vec![Bytes::from_static(bytes)]
+    } else {
+        bytes.chunks(chunk).map(Bytes::from_static).collect()
+    };
+    let inner = stream::iter(chunks.into_iter().enumerate()).then(move |(i, c)| async move {
+        if i > 0 && !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        c
+    });
+    sse_response(
+        StatusCode::OK,
+        streaming_body(inner, !close, st.shutdown(), guard),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// /status/{code}, /wrong-type, /set-cookie
+
+async fn status(State(st): Shared, Path(code): Path<String>, Query(q): Params) -> Response {
+    let status = match code.parse::<u16>() {
+        Ok(c @ 100..=599) => StatusCode::from_u16(c).ok(),
+        _ => None,
+    };
+    let Some(status) = status else {
+        return bad_request(format!("status code must be 100..=599, got {code:?}"));
+    };
+    let retry_after = match q.get("retry_after").map(|v| HeaderValue::from_str(v)) {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(_)) => return bad_request("retry_after is not a valid header value"),
+    };
+    let mut res = if status == StatusCode::OK {
+        let Some(guard) = st.limits.try_acquire() else {
+            return st.limits.too_many();
+        };
+        let inner = stream::once(async { Bytes::from_static(b"data: ok\n\n") });
+        sse_response(status, streaming_body(inner, true, st.shutdown(), guard))
+    } else {
+        let body = if status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED
+        {
+            Body::empty()
+        } else {
+            Body::from(format!("status {}", status.as_u16()))
+        };
+        let mut res = Response::new(body);
+        *res.status_mut() = status;
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        res
+    };
+    if let Some(v) = retry_after {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+async fn wrong_type() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html")],
+        "data: this is not an event stream\n\n",
+    )
+        .into_response()
+}
+
+async fn set_cookie() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain"),
+            (header::SET_COOKIE, "sse_test=1; Path=/; SameSite=Lax"),
+        ],
+        "ok",
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// /finite
+
+async fn finite(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Response {
+    let n = match num_param(&q, "n") {
+        Ok(n) => n.unwrap_or(3).min(MAX_FINITE),
+        Err(msg) => return bad_request(msg),
+    };
+    let retry = match num_param(&q, "retry") {
+        Ok(r) => r.unwrap_or(200),
+        Err(msg) => return bad_request(msg),
+    };
+    let event = q.get("event").filter(|e| !e.is_empty()).cloned();
+    if event.as_deref().is_some_and(|e| !valid_event_name(e)) {
+        return bad_request("event must not contain CR, LF or NUL characters");
+    }
+    let start = resume_point(&headers, &q).map_or(Some(1), |id| id.checked_add(1));
+    let Some(guard) = st.limits.try_acquire() else {
+        return st.limits.too_many();
+    };
+    let prelude = Bytes::from(format!("retry: {retry}\n\n"));
+    let batches = stream::unfold((start, n), move |(next, left)| {
+        let event = event.clone();
+        async move {
+            let mut id = next?;
+            if left == 0 {
+                return None;
+            }
+            let take = left.min(256);
+            let mut out = BytesMut::new();
+            let mut written = 0;
+            let mut following = Some(id);
+            while written < take {
+                let data = format!("event {id}");
+                out.extend_from_slice(&render_event(Some(id), event.as_deref(), &data));
+                written += 1;
+                following = id.checked_add(1);
+                match following {
+                    Some(f) => id = f,
+                    None => break,
+                }
+            }
+            Some((out.freeze(), (following, left - written)))
+        }
+    });
+    let inner = stream::once(async move { prelude }).chain(batches);
+    sse_response(
+        StatusCode::OK,
+        streaming_body(inner, false, st.shutdown(), guard),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// /echo
+
+async fn echo(
+    State(st): Shared,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let query = uri.query().unwrap_or("");
+    let close = query
+        .split('&')
+        .any(|p| matches!(p, "close=1" | "close=true" | "close=yes"));
+    let Some(guard) = st.limits.try_acquire() else {
+        return st.limits.too_many();
+    };
+    let (body, truncated) = read_body_truncated(body, st.config.max_body_bytes).await;
+    let mut header_map = Map::new();
+    for name in headers.keys() {
+        let values: Vec<String> = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        header_map.insert(name.as_str().to_string(), Value::String(values.join(", ")));
+    }
+    let data = json!({
+        "method": method.as_str(),
+        "headers": header_map,
+        "body": String::from_utf8_lossy(&body),
+        "query": query,
+    })
+    .to_string();
+    let event = render_event(None, None, &data);
+    // A request body that was not read to its end keeps hyper from noticing a disconnect, so
+    // such a response is always ended.
+    let hold_open = !close && !truncated;
+    sse_response(
+        StatusCode::OK,
+        streaming_body(
+            stream::once(async move { event }),
+            hold_open,
+            st.shutdown(),
+            guard,
+        ),
+    )
+}
