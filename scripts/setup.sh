@@ -39,7 +39,19 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-# 5. npm packages (playwright-core drives the system Chromium; it never downloads a browser).
+# 5. Firefox ESR from Debian, and geckodriver from crates.io (pinned), for the Firefox run.
+if ! command -v firefox-esr >/dev/null && ! command -v firefox >/dev/null; then
+  say "installing firefox-esr"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null
+fi
+geckodriver_version=0.37.1
+if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}')" != "$geckodriver_version" ]; then
+  say "installing geckodriver $geckodriver_version (a few minutes, once)"
+  cargo install --locked --force geckodriver --version "$geckodriver_version"
+fi
+
+# 6. npm packages (playwright-core drives the system Chromium; it never downloads a browser).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
    || [ package.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"

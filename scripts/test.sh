@@ -42,7 +42,7 @@ for p in "$port" "$runner_port"; do
   fi
 done
 target/release/sse-server --port "$port" --test-mode --cors-origin "http://127.0.0.1:$runner_port" \
-  --mount "/app=tests/.work/app" --tick-ms 500 >"$server_log" 2>&1 &
+  --mount "/app=tests/.work/app" --tick-ms 500 --replay 20000 >"$server_log" 2>&1 &
 server_pid=$!
 cleanup() {
   kill "$server_pid" 2>/dev/null || true
@@ -56,12 +56,19 @@ for _ in $(seq 1 100); do
 done
 grep -q "listening on" "$server_log" || { cat "$server_log"; echo "the server did not start in 10 s" >&2; exit 1; }
 
-step "browser tests of the Rust API (wasm-pack test --headless --chrome)"
+export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$runner_port" WASM_BINDGEN_TEST_TIMEOUT=300 \
+  SSE_SERVER_URL="$server_url"
+
+# Three test binaries, run one after another: the API tests (concurrently inside), the chaos
+# test (10,000 events over connections cut at random offsets), and a five-second outage that
+# must not overlap anything else.
+step "browser tests of the Rust API in Chromium (wasm-pack test --headless --chrome)"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
-WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$runner_port" \
-WASM_BINDGEN_TEST_TIMEOUT=300 \
-SSE_SERVER_URL="$server_url" \
-  wasm-pack test --headless --chrome -- --test browser
+  wasm-pack test --headless --chrome -- --test browser --test chaos --test outage
+
+step "the chaos test in Firefox ESR (wasm-pack test --headless --firefox)"
+GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)} \
+  wasm-pack test --headless --firefox -- --test chaos
 
 step "TypeScript declarations"
 node_modules/.bin/tsc -p tests/types/tsconfig.json

@@ -15,8 +15,8 @@ use wasm_bindgen::JsCast;
 
 use crate::support::{error_message, is_supported, json_parse};
 use crate::{
-    Credentials, Error, EventSource, EventSourceOptions, HeaderProvider, Listener, ReadyState,
-    Transport,
+    Credentials, Error, EventSource, EventSourceOptions, Failure, HeaderProvider, Listener,
+    ReadyState, RetryPolicy, ShouldRetry, Transport,
 };
 use js_sys::Promise;
 use wasm_bindgen_futures::JsFuture;
@@ -47,6 +47,57 @@ export interface EventSourceOptions {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** The largest event accepted by the fetch transport, in bytes. Default: 1 MiB. */
   maxEventSize?: number;
+  /**
+   * Reconnect with backoff and jitter instead of the browser's plain behaviour (`true` for the
+   * defaults). With the browser's EventSource, a source it gave up on is reopened with the last
+   * event ID in the `lastEventIdParam` query parameter; the fetch transport sends `Last-Event-ID`.
+   */
+  retry?: boolean | RetryOptions;
+  /** Overrides which failures `retry` retries. */
+  shouldRetry?: (failure: RetryFailure) => boolean;
+  /** Reconnect when nothing (not even a comment) arrived for this many ms (fetch transport). */
+  idleTimeout?: number;
+  /** The last event ID to resume from, sent on the first connection too. */
+  lastEventId?: string;
+  /** The query parameter carrying the last event ID when EventSource is reopened. Default: `'lastEventId'`. */
+  lastEventIdParam?: string;
+}
+
+/** The reconnection policy. */
+export interface RetryOptions {
+  /** First delay when the server sent no `retry:` (ms). Default: 1000. */
+  initialDelay?: number;
+  /** Largest delay (ms); a `Retry-After` is honoured even when larger. Default: 30000. */
+  maxDelay?: number;
+  /** Growth per consecutive failure. Default: 2. */
+  multiplier?: number;
+  /** Randomized share of the delay, 0..1 (1 = full jitter). Default: 1. */
+  jitter?: number;
+  /** Consecutive failed attempts before giving up (a fatal error). Default: unlimited. */
+  maxRetries?: number;
+  /** A connection open this long (ms) resets the attempt count. Default: 10000. */
+  resetAfter?: number;
+}
+
+/** What `shouldRetry` is asked about. */
+export interface RetryFailure {
+  kind: "network" | "status" | "content-type" | "idle" | "unknown";
+  status: number | null;
+  /** The default classification. */
+  retryable: boolean;
+}
+
+/** Dispatched before each reconnection attempt made by the `retry` policy. */
+export interface ReconnectingEvent extends Event {
+  readonly type: "reconnecting";
+  /** Attempt number, from 1. */
+  readonly attempt: number;
+  /** Milliseconds until the attempt. */
+  readonly delay: number;
+  readonly reason: RetryFailure["kind"];
+  readonly message: string;
+  readonly status: number | null;
+  readonly target: EventSource2;
 }
 
 /** An `error` event for the connection itself. */
@@ -98,6 +149,7 @@ export interface EventSourceEventMap {
   open: Event;
   message: SourceMessageEvent;
   error: SourceErrorEvent;
+  reconnecting: ReconnectingEvent;
 }
 
 // wasm-bindgen names the class `EventSource2` (EventSource is a JS global) and exports it as
@@ -451,7 +503,7 @@ impl Core {
         };
         let last_event_id = Reflect::get(event, &"lastEventId".into()).unwrap_or_default();
         let message = format!(
-            "the data of a {event_type:?} event is not valid JSON: {}",
+            "the data of a \"{event_type}\" event is not valid JSON: {}",
             error_message(error)
         );
         let _ = define_properties(
@@ -637,6 +689,105 @@ fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsValue> {
             type_error("options.fetch must be a function with the signature of fetch(url, init)")
         })?);
     }
+    let retry = get("retry")?;
+    if retry.is_truthy() {
+        let mut policy = RetryPolicy::new();
+        if retry.is_object() {
+            let number = |key: &str| -> Result<Option<f64>, JsValue> {
+                let value = Reflect::get(&retry, &key.into())?;
+                if value.is_undefined() {
+                    return Ok(None);
+                }
+                match value.as_f64() {
+                    Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
+                    _ => Err(type_error(&format!(
+                        "options.retry.{key} must be a non-negative number"
+                    ))),
+                }
+            };
+            let ms = |n: f64| n.min(f64::from(u32::MAX)) as u32;
+            if let Some(n) = number("initialDelay")? {
+                policy.initial_delay_ms = ms(n);
+            }
+            if let Some(n) = number("maxDelay")? {
+                policy.max_delay_ms = ms(n);
+            }
+            if let Some(n) = number("multiplier")? {
+                policy.multiplier = n;
+            }
+            if let Some(n) = number("jitter")? {
+                if n > 1.0 {
+                    return Err(type_error("options.retry.jitter must be between 0 and 1"));
+                }
+                policy.jitter = n;
+            }
+            if let Some(n) = number("maxRetries")? {
+                policy.max_retries = Some(ms(n));
+            }
+            if let Some(n) = number("resetAfter")? {
+                policy.reset_after_ms = ms(n);
+            }
+        } else if retry != JsValue::TRUE {
+            return Err(type_error(
+                "options.retry must be true or an object such as { initialDelay: 1000, maxDelay: 30000 }",
+            ));
+        }
+        result.retry = Some(policy);
+    }
+    let should_retry = get("shouldRetry")?;
+    if !should_retry.is_undefined() && !should_retry.is_null() {
+        let function: Function = should_retry
+            .dyn_into()
+            .map_err(|_| type_error("options.shouldRetry must be a function (error) => boolean"))?;
+        result.should_retry = Some(ShouldRetry::new(move |failure| {
+            let info = Object::new();
+            let _ = Reflect::set(&info, &"kind".into(), &failure.kind().into());
+            let status = match failure {
+                Failure::Status { status, .. } => JsValue::from(*status),
+                _ => JsValue::NULL,
+            };
+            let _ = Reflect::set(&info, &"status".into(), &status);
+            let _ = Reflect::set(
+                &info,
+                &"retryable".into(),
+                &JsValue::from_bool(failure.is_retryable()),
+            );
+            match function.call1(&JsValue::UNDEFINED, &info) {
+                Ok(answer) => answer.is_truthy(),
+                Err(error) => {
+                    report(&error);
+                    false
+                }
+            }
+        }));
+    }
+    let idle = get("idleTimeout")?;
+    if !idle.is_undefined() {
+        match idle.as_f64() {
+            Some(n) if n >= 1.0 && n.is_finite() => {
+                result.idle_timeout_ms = Some(n.min(f64::from(u32::MAX)) as u32)
+            }
+            _ => {
+                return Err(type_error(
+                    "options.idleTimeout must be a positive number of milliseconds",
+                ))
+            }
+        }
+    }
+    let seed = get("lastEventId")?;
+    if !seed.is_undefined() && !seed.is_null() {
+        result.last_event_id = Some(
+            seed.as_string()
+                .ok_or_else(|| type_error("options.lastEventId must be a string"))?,
+        );
+    }
+    let param = get("lastEventIdParam")?;
+    if !param.is_undefined() {
+        result.last_event_id_param =
+            Some(param.as_string().filter(|p| !p.is_empty()).ok_or_else(|| {
+                type_error("options.lastEventIdParam must be a non-empty string")
+            })?);
+    }
     let max = get("maxEventSize")?;
     if !max.is_undefined() {
         match max.as_f64() {
@@ -670,6 +821,9 @@ fn header_pairs(init: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
 impl JsEventSource {
     /// `new EventSource(url, { withCredentials })`. Throws a `SyntaxError` for an invalid URL,
     /// a `TypeError` for invalid options, and an `Error` where EventSource is not supported.
+    // Returns the JS object (not `Self`) so that the wrapper it creates is the very instance
+    // `new` hands to JS, and the events it dispatches can name it as their `target`.
+    #[allow(clippy::new_ret_no_self)]
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,

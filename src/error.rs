@@ -24,7 +24,7 @@ pub enum Error {
     )]
     Unsupported,
     /// The browser rejected the URL. `message` is the browser's own explanation.
-    #[error("the URL {url:?} is not a valid EventSource URL: {message}")]
+    #[error("the URL \"{url}\" is not a valid EventSource URL: {message}")]
     InvalidUrl {
         /// The URL as it was given.
         url: String,

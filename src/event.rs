@@ -145,6 +145,57 @@ impl ErrorEvent {
     }
 }
 
+/// A reconnection attempt scheduled by the [`retry`](crate::EventSourceOptions::retry) policy.
+///
+/// ```no_run
+/// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
+/// let _reconnecting = source.on_reconnecting(|event| {
+///     println!("attempt {} in {} ms ({})", event.attempt(), event.delay_ms(), event.reason());
+/// });
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReconnectEvent {
+    raw: web_sys::Event,
+}
+
+impl ReconnectEvent {
+    pub(crate) fn from_raw(raw: web_sys::Event) -> Self {
+        Self { raw }
+    }
+
+    fn number(&self, key: &str) -> Option<f64> {
+        js_sys::Reflect::get(&self.raw, &key.into()).ok()?.as_f64()
+    }
+
+    /// The attempt number, from 1.
+    pub fn attempt(&self) -> u32 {
+        self.number("attempt").unwrap_or(0.0) as u32
+    }
+
+    /// How long until the attempt, in ms.
+    pub fn delay_ms(&self) -> u32 {
+        self.number("delay").unwrap_or(0.0) as u32
+    }
+
+    /// Why: `network`, `status`, `content-type`, `idle` or `unknown` (see [`crate::Failure::kind`]).
+    pub fn reason(&self) -> String {
+        js_sys::Reflect::get(&self.raw, &"reason".into())
+            .ok()
+            .and_then(|r| r.as_string())
+            .unwrap_or_default()
+    }
+
+    /// The HTTP status of the failed response, if there was one (fetch transport).
+    pub fn status(&self) -> Option<u16> {
+        self.number("status").map(|s| s as u16)
+    }
+
+    /// The underlying event.
+    pub fn as_raw(&self) -> &web_sys::Event {
+        &self.raw
+    }
+}
+
 /// Everything a source can deliver, as yielded by [`EventSource::events`](crate::EventSource::events).
 #[derive(Debug, Clone)]
 #[non_exhaustive]

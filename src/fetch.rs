@@ -10,9 +10,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::options::{Credentials, HeaderProvider};
+use crate::options::{Credentials, HeaderProvider, ShouldRetry};
 use crate::parser::{Item, Parser};
-use crate::registry::Shared;
+use crate::registry::{sleep, Shared};
+use crate::retry::{parse_retry_after, Decision, Failure, RetryPolicy};
 use crate::support::error_message;
 use crate::ReadyState;
 
@@ -64,8 +65,6 @@ pub(crate) struct Connection {
     state: Cell<ReadyState>,
     stopped: Cell<bool>,
     abort: RefCell<Option<web_sys::AbortController>>,
-    /// The pending reconnect timer and the resolver of the promise waiting on it.
-    timer: RefCell<Option<(JsValue, Function)>>,
 }
 
 impl Connection {
@@ -76,7 +75,6 @@ impl Connection {
             state: Cell::new(ReadyState::Connecting),
             stopped: Cell::new(false),
             abort: RefCell::new(None),
-            timer: RefCell::new(None),
         }
     }
 
@@ -100,10 +98,6 @@ impl Connection {
         if let Some(controller) = self.abort.borrow_mut().take() {
             controller.abort();
         }
-        if let Some((id, resolve)) = self.timer.borrow_mut().take() {
-            clear_timeout(&id);
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
     }
 }
 
@@ -116,6 +110,9 @@ pub(crate) struct Request {
     pub(crate) credentials: Credentials,
     pub(crate) fetch: Option<Function>,
     pub(crate) max_event_size: usize,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) should_retry: Option<ShouldRetry>,
+    pub(crate) idle_timeout_ms: Option<u32>,
 }
 
 /// Resolves `url` against the page's or worker's location (absolute URLs only where there is
@@ -147,17 +144,38 @@ pub(crate) fn start(shared: &Rc<Shared>, request: Request) {
 
 /// What ended one connection attempt.
 enum Outcome {
-    /// Reconnect after the retry delay (network error, stream ended).
-    Reconnect(String),
-    /// Fail the connection: no reconnect.
-    Fail(Failure),
+    /// The attempt failed or the stream ended; `opened_at` is when it opened, if it did.
+    Ended {
+        failure: Failure,
+        info: ErrorInfo,
+        opened_at: Option<f64>,
+    },
     /// `close()` was called, or the source is gone.
     Stopped,
 }
 
-/// A failed response, described for the error event.
+impl Outcome {
+    fn network(message: impl Into<String>, opened_at: Option<f64>) -> Self {
+        Outcome::Ended {
+            failure: Failure::Network,
+            info: ErrorInfo::message(message),
+            opened_at,
+        }
+    }
+
+    /// A failure before any request was made (bad headers, no fetch): never retried.
+    fn setup(message: impl Into<String>) -> Self {
+        Outcome::Ended {
+            failure: Failure::ContentType,
+            info: ErrorInfo::message(message),
+            opened_at: None,
+        }
+    }
+}
+
+/// A failure, described for the error event.
 #[derive(Default)]
-struct Failure {
+struct ErrorInfo {
     message: String,
     status: Option<u16>,
     status_text: Option<String>,
@@ -165,46 +183,28 @@ struct Failure {
     body: Option<String>,
 }
 
-async fn run(weak: Weak<Shared>, request: Request) {
-    let mut parser = Parser::with_max_event_size(request.max_event_size);
-    let mut retry_ms = DEFAULT_RETRY_MS;
-    loop {
-        let outcome = connect_once(&weak, &request, &mut parser, &mut retry_ms).await;
-        let Some(shared) = weak.upgrade() else { return };
-        let Some(connection) = shared.connection() else {
-            return;
-        };
-        if connection.stopped.get() {
-            return;
+impl ErrorInfo {
+    fn message(message: impl Into<String>) -> Self {
+        ErrorInfo {
+            message: message.into(),
+            ..ErrorInfo::default()
         }
-        match outcome {
-            Outcome::Stopped => return,
-            Outcome::Fail(failure) => {
-                connection.state.set(ReadyState::Closed);
-                dispatch_error(&shared, true, failure);
-                shared.finish_close();
-                return;
-            }
-            Outcome::Reconnect(message) => {
-                connection.state.set(ReadyState::Connecting);
-                dispatch_error(
-                    &shared,
-                    false,
-                    Failure {
-                        message,
-                        ..Failure::default()
-                    },
-                );
-            }
-        }
-        drop(shared);
-        sleep(&weak, retry_ms).await;
     }
 }
 
-/// Waits `ms` milliseconds, or less if the connection is stopped meanwhile.
-async fn sleep(weak: &Weak<Shared>, ms: u32) {
-    let promise = {
+async fn run(weak: Weak<Shared>, request: Request) {
+    let mut parser = Parser::with_max_event_size(request.max_event_size);
+    let mut retry_ms = DEFAULT_RETRY_MS;
+    let mut backoff = request.retry.as_ref().map(RetryPolicy::backoff);
+    loop {
+        let mut server_retry = None;
+        let outcome = connect_once(&weak, &request, &mut parser, &mut server_retry).await;
+        if let Some(ms) = server_retry {
+            retry_ms = ms;
+            if let Some(backoff) = &mut backoff {
+                backoff.set_server_retry(ms);
+            }
+        }
         let Some(shared) = weak.upgrade() else { return };
         let Some(connection) = shared.connection() else {
             return;
@@ -212,18 +212,62 @@ async fn sleep(weak: &Weak<Shared>, ms: u32) {
         if connection.stopped.get() {
             return;
         }
-        let mut timer = None;
-        let promise = Promise::new(&mut |resolve, _reject| {
-            let id = set_timeout(&resolve, ms);
-            timer = Some((id, resolve));
-        });
-        *connection.timer.borrow_mut() = timer;
-        promise
-    };
-    let _ = JsFuture::from(promise).await;
-    if let Some(shared) = weak.upgrade() {
-        if let Some(connection) = shared.connection() {
-            connection.timer.borrow_mut().take();
+        let Outcome::Ended {
+            failure,
+            mut info,
+            opened_at,
+        } = outcome
+        else {
+            return;
+        };
+        // What was parsed of the last stream counts; a partial event is dropped.
+        parser.finish();
+        if !parser.last_event_id().is_empty() {
+            shared.set_last_event_id(parser.last_event_id());
+        }
+        let decision = match &mut backoff {
+            // No policy: exactly the browser's EventSource.
+            None => match failure {
+                Failure::Network | Failure::IdleTimeout => Decision::Retry {
+                    attempt: 0,
+                    delay_ms: retry_ms,
+                },
+                _ => Decision::GiveUp { attempts: 0 },
+            },
+            Some(backoff) => {
+                if let Some(opened_at) = opened_at {
+                    backoff.connection_lasted(js_sys::Date::now() - opened_at);
+                }
+                let retryable = match &request.should_retry {
+                    Some(should_retry) => (should_retry.0)(&failure),
+                    None => failure.is_retryable(),
+                };
+                backoff.next_with(&failure, retryable, js_sys::Math::random())
+            }
+        };
+        match decision {
+            Decision::GiveUp { attempts } => {
+                connection.state.set(ReadyState::Closed);
+                if attempts > 0 && failure.is_retryable() {
+                    info.message = format!("{} (gave up after {attempts} retries)", info.message);
+                }
+                dispatch_error(&shared, true, info);
+                shared.finish_close();
+                return;
+            }
+            Decision::Retry { attempt, delay_ms } => {
+                connection.state.set(ReadyState::Connecting);
+                let reason = info.message.clone();
+                let status = info.status;
+                dispatch_error(&shared, false, info);
+                if backoff.is_some() && !shared.is_closed() {
+                    dispatch_reconnecting(&shared, attempt, delay_ms, &failure, &reason, status);
+                }
+                drop(shared);
+                if !sleep(&weak, delay_ms).await {
+                    return;
+                }
+            }
         }
     }
 }
@@ -232,7 +276,7 @@ async fn connect_once(
     weak: &Weak<Shared>,
     request: &Request,
     parser: &mut Parser,
-    retry_ms: &mut u32,
+    server_retry: &mut Option<u32>,
 ) -> Outcome {
     // Headers first: a provider may refresh a token before each (re)connect.
     let mut extra = request.headers.clone();
@@ -240,10 +284,7 @@ async fn connect_once(
         match (provider.0)().await {
             Ok(headers) => extra.extend(headers),
             Err(message) => {
-                return Outcome::Fail(Failure {
-                    message: format!("the headers function failed: {message}"),
-                    ..Failure::default()
-                })
+                return Outcome::setup(format!("the headers function failed: {message}"))
             }
         }
     }
@@ -260,12 +301,7 @@ async fn connect_once(
         let last_event_id = shared.last_event_id();
         let init = match request_init(request, &extra, &last_event_id, connection) {
             Ok(init) => init,
-            Err(message) => {
-                return Outcome::Fail(Failure {
-                    message,
-                    ..Failure::default()
-                })
-            }
+            Err(message) => return Outcome::setup(message),
         };
         let fetch = match &request.fetch {
             Some(fetch) => fetch.clone(),
@@ -274,12 +310,9 @@ async fn connect_once(
                 .and_then(|f| f.dyn_into::<Function>().ok())
             {
                 Some(fetch) => fetch,
-                None => return Outcome::Fail(Failure {
-                    message:
-                        "fetch is not available in this environment; pass one in the `fetch` option"
-                            .into(),
-                    ..Failure::default()
-                }),
+                None => return Outcome::setup(
+                    "fetch is not available in this environment; pass one in the `fetch` option",
+                ),
             },
         };
         // Restart the parser for the new stream, keeping the last event ID as browsers do.
@@ -290,12 +323,20 @@ async fn connect_once(
 
     let pending = match fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(&url), &init) {
         Ok(pending) => pending,
-        Err(error) => return Outcome::Reconnect(format!("fetch threw: {}", error_message(&error))),
+        Err(error) => {
+            return Outcome::network(format!("fetch threw: {}", error_message(&error)), None)
+        }
     };
     let response = match JsFuture::from(Promise::resolve(&pending)).await {
         Ok(response) => response.unchecked_into::<ResponseLike>(),
         Err(error) => {
-            return Outcome::Reconnect(format!("the request failed: {}", error_message(&error)))
+            if is_stopped(weak) {
+                return Outcome::Stopped;
+            }
+            return Outcome::network(
+                format!("the request failed: {}", error_message(&error)),
+                None,
+            );
         }
     };
     if is_stopped(weak) {
@@ -319,9 +360,23 @@ async fn connect_once(
                 response.status_text().as_string().unwrap_or_default()
             )
         } else {
-            format!("the response's Content-Type is {content_type:?}, not text/event-stream")
+            format!("the response's Content-Type is \"{content_type}\", not text/event-stream")
         };
-        return Outcome::Fail(failure_of(&response, status, message).await);
+        let failure = if status == 200 {
+            Failure::ContentType
+        } else {
+            Failure::Status {
+                status,
+                retry_after_ms: header(&response, "retry-after")
+                    .as_deref()
+                    .and_then(parse_retry_after),
+            }
+        };
+        return Outcome::Ended {
+            failure,
+            info: failure_of(&response, status, message).await,
+            opened_at: None,
+        };
     }
 
     let origin = response
@@ -342,10 +397,11 @@ async fn connect_once(
         .and_then(|body| body.unchecked_into::<BodyStream>().get_reader())
     {
         Ok(reader) => reader,
-        Err(error) => return Outcome::Reconnect(error_message(&error)),
+        Err(error) => return Outcome::network(error_message(&error), None),
     };
 
     // Announce the connection.
+    let opened_at;
     {
         let Some(shared) = weak.upgrade() else {
             return Outcome::Stopped;
@@ -357,6 +413,7 @@ async fn connect_once(
             return Outcome::Stopped;
         }
         connection.state.set(ReadyState::Open);
+        opened_at = js_sys::Date::now();
         if shared.has_listeners("open") {
             if let Ok(event) = web_sys::Event::new("open") {
                 shared.dispatch("open", &event);
@@ -365,10 +422,36 @@ async fn connect_once(
     }
 
     let mut chunk = Vec::new();
+    let mut last_byte = opened_at;
+    let mut idle = request.idle_timeout_ms.map(Timer::new);
     loop {
         let read = match reader.read() {
-            Ok(read) => JsFuture::from(read).await,
-            Err(error) => Err(error),
+            Ok(read) => read,
+            Err(error) => {
+                return Outcome::network(error_message(&error), Some(opened_at));
+            }
+        };
+        let mut read = JsFuture::from(read);
+        // Wait for the next chunk, or for the idle timeout counted from the last byte.
+        let read = loop {
+            match next_of(&mut read, idle.as_mut()).await {
+                Next::Read(read) => break read,
+                Next::Timer => {
+                    let idle_ms = request.idle_timeout_ms.unwrap_or(u32::MAX);
+                    let quiet = js_sys::Date::now() - last_byte;
+                    if quiet >= f64::from(idle_ms) {
+                        let _ = reader.cancel();
+                        return Outcome::Ended {
+                            failure: Failure::IdleTimeout,
+                            info: ErrorInfo::message(format!(
+                                "nothing arrived for {idle_ms} ms (idle timeout)"
+                            )),
+                            opened_at: Some(opened_at),
+                        };
+                    }
+                    idle = Some(Timer::new((f64::from(idle_ms) - quiet).ceil() as u32));
+                }
+            }
         };
         let result = match read {
             Ok(result) => result,
@@ -376,18 +459,19 @@ async fn connect_once(
                 if is_stopped(weak) {
                     return Outcome::Stopped;
                 }
-                return Outcome::Reconnect(format!(
-                    "the stream was interrupted: {}",
-                    error_message(&error)
-                ));
+                return Outcome::network(
+                    format!("the stream was interrupted: {}", error_message(&error)),
+                    Some(opened_at),
+                );
             }
         };
         let done = Reflect::get(&result, &"done".into())
             .map(|done| done.is_truthy())
             .unwrap_or(true);
         if done {
-            return Outcome::Reconnect("the server closed the stream".into());
+            return Outcome::network("the server closed the stream", Some(opened_at));
         }
+        last_byte = js_sys::Date::now();
         let Some(shared) = weak.upgrade() else {
             let _ = reader.cancel();
             return Outcome::Stopped;
@@ -418,15 +502,10 @@ async fn connect_once(
                         }
                     }
                 }
-                Item::Retry(ms) => *retry_ms = u32::try_from(ms).unwrap_or(u32::MAX),
-                Item::Error(error) => dispatch_error(
-                    &shared,
-                    false,
-                    Failure {
-                        message: error.to_string(),
-                        ..Failure::default()
-                    },
-                ),
+                Item::Retry(ms) => *server_retry = Some(u32::try_from(ms).unwrap_or(u32::MAX)),
+                Item::Error(error) => {
+                    dispatch_error(&shared, false, ErrorInfo::message(error.to_string()))
+                }
                 _ => {}
             }
         });
@@ -461,7 +540,7 @@ fn request_init(
     let set = |name: &str, value: &str| {
         headers
             .set(name, value)
-            .map_err(|e| format!("invalid header {name:?}: {}", error_message(&e)))
+            .map_err(|e| format!("invalid header \"{name}\": {}", error_message(&e)))
     };
     set("Accept", "text/event-stream")?;
     if !last_event_id.is_empty() {
@@ -490,7 +569,7 @@ fn request_init(
 }
 
 /// Describes a failed response: status, headers and the start of the body.
-async fn failure_of(response: &ResponseLike, status: u16, message: String) -> Failure {
+async fn failure_of(response: &ResponseLike, status: u16, message: String) -> ErrorInfo {
     let headers = object_from_entries(&response.headers())
         .ok()
         .map(JsValue::from);
@@ -519,7 +598,7 @@ async fn failure_of(response: &ResponseLike, status: u16, message: String) -> Fa
         let _ = reader.cancel();
     }
     body.truncate(ERROR_BODY_BYTES);
-    Failure {
+    ErrorInfo {
         message,
         status: Some(status),
         status_text: response.status_text().as_string(),
@@ -530,7 +609,7 @@ async fn failure_of(response: &ResponseLike, status: u16, message: String) -> Fa
 
 /// Dispatches a connection error, described on the event itself so the JS API and
 /// [`ErrorEvent`](crate::ErrorEvent) read the same fields.
-fn dispatch_error(shared: &Shared, fatal: bool, failure: Failure) {
+fn dispatch_error(shared: &Shared, fatal: bool, failure: ErrorInfo) {
     if !shared.has_listeners("error") {
         return;
     }
@@ -546,7 +625,7 @@ fn dispatch_error(shared: &Shared, fatal: bool, failure: Failure) {
     set("message", &failure.message.into());
     set(
         "status",
-        &failure.status.map_or(JsValue::NULL, |s| JsValue::from(s)),
+        &failure.status.map_or(JsValue::NULL, JsValue::from),
     );
     set(
         "statusText",
@@ -562,4 +641,81 @@ fn dispatch_error(shared: &Shared, fatal: bool, failure: Failure) {
             .map_or(JsValue::NULL, |b| JsValue::from_str(&b)),
     );
     shared.dispatch("error", &event);
+}
+
+/// Announces a reconnection attempt: `reconnecting` with the attempt number, the delay before
+/// it, and why.
+fn dispatch_reconnecting(
+    shared: &Shared,
+    attempt: u32,
+    delay_ms: u32,
+    failure: &Failure,
+    message: &str,
+    status: Option<u16>,
+) {
+    if !shared.has_listeners("reconnecting") {
+        return;
+    }
+    let Ok(event) = web_sys::Event::new("reconnecting") else {
+        return;
+    };
+    let set = |key: &str, value: &JsValue| {
+        let _ = Reflect::set(&event, &key.into(), value);
+    };
+    set("attempt", &JsValue::from(attempt));
+    set("delay", &JsValue::from(delay_ms));
+    set("reason", &failure.kind().into());
+    set("message", &message.into());
+    set("status", &status.map_or(JsValue::NULL, JsValue::from));
+    shared.dispatch("reconnecting", &event);
+}
+
+/// A `setTimeout` as a future; dropping it clears the timeout.
+struct Timer {
+    id: JsValue,
+    future: JsFuture,
+}
+
+impl Timer {
+    fn new(ms: u32) -> Self {
+        let mut id = JsValue::UNDEFINED;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            id = set_timeout(&resolve, ms);
+        });
+        Timer {
+            id,
+            future: JsFuture::from(promise),
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}
+
+enum Next {
+    Read(Result<JsValue, JsValue>),
+    Timer,
+}
+
+/// The read, or the timer if it fires first (the read stays pending for the next call).
+async fn next_of(read: &mut JsFuture, timer: Option<&mut Timer>) -> Next {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::Poll;
+    let mut timer = timer;
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(result) = Pin::new(&mut *read).poll(cx) {
+            return Poll::Ready(Next::Read(result));
+        }
+        if let Some(timer) = timer.as_deref_mut() {
+            if Pin::new(&mut timer.future).poll(cx).is_ready() {
+                return Poll::Ready(Next::Timer);
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }

@@ -53,15 +53,19 @@ pub mod parser;
 mod parser_bindings;
 mod ready_state;
 mod registry;
+mod retry;
 mod source;
 mod stream;
 mod support;
 
 pub use error::{DecodeError, Error};
-pub use event::{ErrorEvent, MessageEvent, SourceEvent};
+pub use event::{ErrorEvent, MessageEvent, ReconnectEvent, SourceEvent};
 pub use listener::Listener;
-pub use options::{Credentials, EventSourceOptions, HeaderProvider, HeadersFuture, Transport};
+pub use options::{
+    Credentials, EventSourceOptions, HeaderProvider, HeadersFuture, ShouldRetry, Transport,
+};
 pub use ready_state::ReadyState;
+pub use retry::{parse_retry_after, Backoff, Decision, Failure, RetryPolicy};
 pub use source::EventSource;
 pub use stream::{EventStream, MessageStream};
 pub use support::is_supported;

@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use crate::retry::{Failure, RetryPolicy};
+
 /// Which connection mechanism a source uses.
 ///
 /// ```
@@ -87,6 +89,35 @@ impl fmt::Debug for HeaderProvider {
     }
 }
 
+/// Overrides the default classification of failures (see [`Failure::is_retryable`]):
+/// return `true` to retry, `false` to give up.
+///
+/// ```
+/// use eventsource_wasm::{Failure, ShouldRetry};
+///
+/// // Also retry 401s: a header provider refreshes the token before each attempt.
+/// let should_retry = ShouldRetry::new(|failure| match failure {
+///     Failure::Status { status: 401, .. } => true,
+///     other => other.is_retryable(),
+/// });
+/// # drop(should_retry);
+/// ```
+#[derive(Clone)]
+pub struct ShouldRetry(pub(crate) Rc<dyn Fn(&Failure) -> bool>);
+
+impl ShouldRetry {
+    /// Wraps a classification function.
+    pub fn new(decide: impl Fn(&Failure) -> bool + 'static) -> Self {
+        ShouldRetry(Rc::new(decide))
+    }
+}
+
+impl fmt::Debug for ShouldRetry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ShouldRetry(..)")
+    }
+}
+
 /// Options for [`EventSource::with_options`](crate::EventSource::with_options).
 ///
 /// Every field has a default; build it with the chaining setters.
@@ -130,6 +161,21 @@ pub struct EventSourceOptions {
     /// The largest event, in bytes, the fetch transport accepts; a larger one is dropped and
     /// reported as an error. Default: 1 MiB.
     pub max_event_size: Option<usize>,
+    /// Reconnect with this policy (backoff, jitter, limits) instead of the browser's plain
+    /// behaviour; see [`RetryPolicy`]. Default: none — exactly what `EventSource` does (retry
+    /// network errors after the server's `retry:`, give up on any HTTP error).
+    pub retry: Option<RetryPolicy>,
+    /// Overrides which failures the [`retry`](Self::retry) policy retries. Default: none.
+    pub should_retry: Option<ShouldRetry>,
+    /// Reconnect when nothing at all (not even a comment) has arrived for this long, in ms,
+    /// counted from the last byte (fetch transport). Default: none.
+    pub idle_timeout_ms: Option<u32>,
+    /// The last event ID to start from, sent on the first connection too. Default: none.
+    pub last_event_id: Option<String>,
+    /// The query parameter that carries the last event ID when the browser's `EventSource`
+    /// (which cannot set headers) is reopened by the [`retry`](Self::retry) policy.
+    /// Default: `"lastEventId"`.
+    pub last_event_id_param: Option<String>,
     /// A body of any type `fetch` accepts (set by the JS bindings).
     pub(crate) js_body: Option<wasm_bindgen::JsValue>,
 }
@@ -199,6 +245,36 @@ impl EventSourceOptions {
         self
     }
 
+    /// Sets [`retry`](Self::retry).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Sets [`should_retry`](Self::should_retry).
+    pub fn should_retry(mut self, decide: ShouldRetry) -> Self {
+        self.should_retry = Some(decide);
+        self
+    }
+
+    /// Sets [`idle_timeout_ms`](Self::idle_timeout_ms).
+    pub fn idle_timeout(mut self, ms: u32) -> Self {
+        self.idle_timeout_ms = Some(ms);
+        self
+    }
+
+    /// Sets [`last_event_id`](Self::last_event_id).
+    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
+        self.last_event_id = Some(id.into());
+        self
+    }
+
+    /// Sets [`last_event_id_param`](Self::last_event_id_param).
+    pub fn last_event_id_param(mut self, name: impl Into<String>) -> Self {
+        self.last_event_id_param = Some(name.into());
+        self
+    }
+
     /// Whether these options need the fetch transport (the browser's `EventSource` can only
     /// send a plain GET with cookies or without).
     pub fn needs_fetch(&self) -> bool {
@@ -218,6 +294,7 @@ impl EventSourceOptions {
             || self.body.is_some()
             || self.js_body.is_some()
             || self.fetch.is_some()
+            || self.idle_timeout_ms.is_some()
             || !credentials_fit
     }
 }

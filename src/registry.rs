@@ -13,8 +13,62 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use wasm_bindgen::JsCast;
 
+use wasm_bindgen::prelude::*;
+
 use crate::fetch::Connection;
+use crate::options::ShouldRetry;
+use crate::retry::{Backoff, Decision, Failure};
 use crate::ReadyState;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &js_sys::Function, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// Waits `ms` milliseconds unless the source closes meanwhile (then it returns early, leaving
+/// no timer behind). Returns whether the source is still open.
+pub(crate) async fn sleep(weak: &Weak<Shared>, ms: u32) -> bool {
+    let promise = {
+        let Some(shared) = weak.upgrade() else {
+            return false;
+        };
+        if shared.closed.get() {
+            return false;
+        }
+        let mut timer = None;
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            let id = set_timeout(&resolve, ms);
+            timer = Some((id, resolve));
+        });
+        *shared.timer.borrow_mut() = timer;
+        promise
+    };
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    match weak.upgrade() {
+        Some(shared) => {
+            shared.timer.borrow_mut().take();
+            !shared.closed.get()
+        }
+        None => false,
+    }
+}
+
+/// `url` with the query parameter `param` set to `value` (added, or replaced if present).
+pub(crate) fn url_with_param(url: &str, param: &str, value: &str) -> String {
+    if value.is_empty() {
+        return url.to_owned();
+    }
+    match web_sys::Url::new(url) {
+        Ok(parsed) => {
+            parsed.search_params().set(param, value);
+            parsed.href()
+        }
+        Err(_) => url.to_owned(),
+    }
+}
 
 /// A callback for raw browser events of one type.
 pub(crate) type RawCallback = Rc<RefCell<dyn FnMut(&web_sys::Event)>>;
@@ -37,17 +91,36 @@ pub(crate) struct Hook {
 pub(crate) enum Backend {
     /// The browser's `EventSource`, with one browser listener per event type in use.
     Native {
-        raw: web_sys::EventSource,
+        /// Replaced when the retry policy reopens a source the browser gave up on.
+        raw: RefCell<web_sys::EventSource>,
         hooks: RefCell<Vec<Hook>>,
-        /// Always attached: it notices when the browser gives up.
-        error_hook: RefCell<Option<EventListener>>,
+        /// Always attached: they notice when the browser opens and gives up.
+        lifecycle_hooks: RefCell<Vec<EventListener>>,
+        /// How to reopen after the browser gives up (`None`: the browser's behaviour).
+        reopen: Option<Reopen>,
     },
     /// `fetch` and this crate's parser; the connection task dispatches every event itself.
     Fetch(Connection),
 }
 
+/// What the native transport needs to reopen a source under a retry policy.
+pub(crate) struct Reopen {
+    /// The absolute URL as given.
+    pub(crate) url: String,
+    pub(crate) with_credentials: bool,
+    /// The query parameter that carries the last event ID.
+    pub(crate) param: String,
+    pub(crate) backoff: RefCell<Backoff>,
+    pub(crate) should_retry: Option<ShouldRetry>,
+    pub(crate) opened_at: Cell<Option<f64>>,
+}
+
 pub(crate) struct Shared {
     backend: Backend,
+    /// While a reopen is pending the browser's source is CLOSED but we are CONNECTING.
+    reopening: Cell<bool>,
+    /// The pending retry timer and the resolver of the promise waiting on it.
+    timer: RefCell<Option<(JsValue, js_sys::Function)>>,
     next_id: Cell<u64>,
     slots: RefCell<Vec<Slot>>,
     watchers: RefCell<Vec<(u64, CloseCallback)>>,
@@ -59,6 +132,8 @@ impl Shared {
     fn with_backend(backend: Backend) -> Rc<Self> {
         Rc::new(Shared {
             backend,
+            reopening: Cell::new(false),
+            timer: RefCell::new(None),
             next_id: Cell::new(1),
             slots: RefCell::new(Vec::new()),
             watchers: RefCell::new(Vec::new()),
@@ -67,34 +142,71 @@ impl Shared {
         })
     }
 
-    pub(crate) fn native(raw: web_sys::EventSource) -> Rc<Self> {
+    pub(crate) fn native(raw: web_sys::EventSource, reopen: Option<Reopen>) -> Rc<Self> {
         let shared = Self::with_backend(Backend::Native {
-            raw,
+            raw: RefCell::new(raw),
             hooks: RefCell::new(Vec::new()),
-            error_hook: RefCell::new(None),
+            lifecycle_hooks: RefCell::new(Vec::new()),
+            reopen,
         });
-        if let Backend::Native {
-            raw, error_hook, ..
-        } = &shared.backend
-        {
-            let weak = Rc::downgrade(&shared);
-            let hook = EventListener::new(raw, "error", move |event| {
+        shared.attach_lifecycle_hooks();
+        shared
+    }
+
+    fn attach_lifecycle_hooks(self: &Rc<Self>) {
+        let Backend::Native {
+            raw,
+            lifecycle_hooks,
+            ..
+        } = &self.backend
+        else {
+            return;
+        };
+        let raw = raw.borrow();
+        let on_error = {
+            let weak = Rc::downgrade(self);
+            EventListener::new(&raw, "error", move |event| {
                 if let Some(shared) = weak.upgrade() {
                     shared.on_raw_error(event);
                 }
-            });
-            *error_hook.borrow_mut() = Some(hook);
-        }
-        shared
+            })
+        };
+        let on_open = {
+            let weak = Rc::downgrade(self);
+            EventListener::new(&raw, "open", move |event| {
+                if let Some(shared) = weak.upgrade() {
+                    if let Backend::Native {
+                        reopen: Some(reopen),
+                        ..
+                    } = &shared.backend
+                    {
+                        if event.dyn_ref::<web_sys::MessageEvent>().is_none() {
+                            reopen.opened_at.set(Some(js_sys::Date::now()));
+                        }
+                    }
+                }
+            })
+        };
+        *lifecycle_hooks.borrow_mut() = vec![on_error, on_open];
+    }
+
+    fn hook_listener(self: &Rc<Self>, raw: &web_sys::EventSource, name: &str) -> EventListener {
+        let weak: Weak<Shared> = Rc::downgrade(self);
+        let name = name.to_owned();
+        EventListener::new(raw, name.clone(), move |event| {
+            if let Some(shared) = weak.upgrade() {
+                shared.dispatch(&name, event);
+            }
+        })
     }
 
     pub(crate) fn fetch(connection: Connection) -> Rc<Self> {
         Self::with_backend(Backend::Fetch(connection))
     }
 
-    pub(crate) fn raw(&self) -> Option<&web_sys::EventSource> {
+    pub(crate) fn raw(&self) -> Option<web_sys::EventSource> {
         match &self.backend {
-            Backend::Native { raw, .. } => Some(raw),
+            Backend::Native { raw, .. } => Some(raw.borrow().clone()),
             Backend::Fetch(_) => None,
         }
     }
@@ -115,21 +227,26 @@ impl Shared {
             return ReadyState::Closed;
         }
         match &self.backend {
-            Backend::Native { raw, .. } => ReadyState::from_raw(raw.ready_state()),
+            Backend::Native { .. } if self.reopening.get() => ReadyState::Connecting,
+            Backend::Native { raw, .. } => ReadyState::from_raw(raw.borrow().ready_state()),
             Backend::Fetch(connection) => connection.ready_state(),
         }
     }
 
     pub(crate) fn url(&self) -> String {
         match &self.backend {
-            Backend::Native { raw, .. } => raw.url(),
+            Backend::Native {
+                reopen: Some(reopen),
+                ..
+            } => reopen.url.clone(),
+            Backend::Native { raw, .. } => raw.borrow().url(),
             Backend::Fetch(connection) => connection.url().to_owned(),
         }
     }
 
     pub(crate) fn with_credentials(&self) -> bool {
         match &self.backend {
-            Backend::Native { raw, .. } => raw.with_credentials(),
+            Backend::Native { raw, .. } => raw.borrow().with_credentials(),
             Backend::Fetch(connection) => connection.with_credentials(),
         }
     }
@@ -222,13 +339,7 @@ impl Shared {
             hook.count += 1;
             return;
         }
-        let weak: Weak<Shared> = Rc::downgrade(self);
-        let name = event_type.to_owned();
-        let listener = EventListener::new(raw, name.clone(), move |event| {
-            if let Some(shared) = weak.upgrade() {
-                shared.dispatch(&name, event);
-            }
-        });
+        let listener = self.hook_listener(&raw.borrow(), event_type);
         hooks.push(Hook {
             event_type: event_type.to_owned(),
             count: 1,
@@ -287,18 +398,135 @@ impl Shared {
         }
     }
 
-    fn on_raw_error(&self, event: &web_sys::Event) {
-        self.dispatch("error", event);
+    fn on_raw_error(self: &Rc<Self>, event: &web_sys::Event) {
         // A server event named "error" is a message, not a connection error.
         let is_message = event.dyn_ref::<web_sys::MessageEvent>().is_some();
-        if !is_message && self.ready_state() == ReadyState::Closed {
+        if is_message || self.ready_state() != ReadyState::Closed {
+            self.dispatch("error", event);
+            return;
+        }
+        // The browser gave up. Under a retry policy, reopen after the backoff delay.
+        let decision = match &self.backend {
+            Backend::Native {
+                reopen: Some(reopen),
+                ..
+            } => {
+                let mut backoff = reopen.backoff.borrow_mut();
+                if let Some(opened_at) = reopen.opened_at.take() {
+                    backoff.connection_lasted(js_sys::Date::now() - opened_at);
+                }
+                let failure = Failure::Unknown;
+                let retryable = match &reopen.should_retry {
+                    Some(should_retry) => (should_retry.0)(&failure),
+                    None => failure.is_retryable(),
+                };
+                Some(backoff.next_with(&failure, retryable, js_sys::Math::random()))
+            }
+            _ => None,
+        };
+        match decision {
+            Some(Decision::Retry { attempt, delay_ms }) => {
+                self.reopening.set(true);
+                self.dispatch("error", event);
+                if !self.closed.get() && self.has_listeners("reconnecting") {
+                    if let Ok(reconnecting) = web_sys::Event::new("reconnecting") {
+                        let set = |key: &str, value: &JsValue| {
+                            let _ = js_sys::Reflect::set(&reconnecting, &key.into(), value);
+                        };
+                        set("attempt", &JsValue::from(attempt));
+                        set("delay", &JsValue::from(delay_ms));
+                        set("reason", &"unknown".into());
+                        set(
+                            "message",
+                            &"the browser's EventSource gave up; reopening it".into(),
+                        );
+                        set("status", &JsValue::NULL);
+                        self.dispatch("reconnecting", &reconnecting);
+                    }
+                }
+                if !self.closed.get() {
+                    let weak = Rc::downgrade(self);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if sleep(&weak, delay_ms).await {
+                            if let Some(shared) = weak.upgrade() {
+                                shared.reopen();
+                            }
+                        }
+                    });
+                }
+            }
+            Some(Decision::GiveUp { attempts }) if attempts > 0 => {
+                let _ = js_sys::Reflect::set(
+                    event,
+                    &"message".into(),
+                    &format!("the browser's EventSource gave up, and so did the retry policy after {attempts} retries").into(),
+                );
+                self.dispatch("error", event);
+                self.finish_close();
+            }
+            _ => {
+                self.dispatch("error", event);
+                self.finish_close();
+            }
+        }
+    }
+
+    /// Opens a new browser `EventSource` (carrying the last event ID in the query) in place of
+    /// the one the browser gave up on, and moves every listener hook over to it.
+    fn reopen(self: &Rc<Self>) {
+        let Backend::Native {
+            raw,
+            hooks,
+            reopen: Some(reopen),
+            ..
+        } = &self.backend
+        else {
+            return;
+        };
+        if self.closed.get() {
+            return;
+        }
+        let url = url_with_param(&reopen.url, &reopen.param, &self.last_event_id());
+        let init = web_sys::EventSourceInit::new();
+        init.set_with_credentials(reopen.with_credentials);
+        let Ok(fresh) = web_sys::EventSource::new_with_event_source_init_dict(&url, &init) else {
             self.finish_close();
+            return;
+        };
+        let old = raw.replace(fresh);
+        old.close();
+        self.reopening.set(false);
+        self.attach_lifecycle_hooks();
+        let names: Vec<String> = hooks
+            .borrow()
+            .iter()
+            .map(|h| h.event_type.clone())
+            .collect();
+        let fresh_listeners: Vec<EventListener> = names
+            .iter()
+            .map(|name| self.hook_listener(&raw.borrow(), name))
+            .collect();
+        let old_listeners: Vec<EventListener> = hooks
+            .borrow_mut()
+            .iter_mut()
+            .zip(fresh_listeners)
+            .map(|(hook, listener)| std::mem::replace(&mut hook._listener, listener))
+            .collect();
+        drop(old_listeners);
+    }
+
+    /// Cancels a pending retry wait: its task wakes up and sees the source closed.
+    fn cancel_timer(&self) {
+        if let Some((id, resolve)) = self.timer.borrow_mut().take() {
+            clear_timeout(&id);
+            let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }
 
     fn stop_backend(&self) {
+        self.cancel_timer();
         match &self.backend {
-            Backend::Native { raw, .. } => raw.close(),
+            Backend::Native { raw, .. } => raw.borrow().close(),
             Backend::Fetch(connection) => connection.stop(),
         }
     }

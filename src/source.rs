@@ -1,14 +1,14 @@
 //! The Rust-facing `EventSource`.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 
 use crate::event::{as_message, ErrorEvent, MessageEvent};
-use crate::registry::{RawCallback, Shared};
+use crate::registry::{RawCallback, Reopen, Shared};
 use crate::support::{error_message, is_supported, json_parse};
 use wasm_bindgen::JsValue;
 
@@ -148,8 +148,14 @@ impl EventSource {
                 max_event_size: options
                     .max_event_size
                     .unwrap_or(fetch::DEFAULT_MAX_EVENT_SIZE),
+                retry: options.retry.clone(),
+                should_retry: options.should_retry.clone(),
+                idle_timeout_ms: options.idle_timeout_ms,
             },
         );
+        if let Some(id) = &options.last_event_id {
+            shared.set_last_event_id(id);
+        }
         Ok(shared)
     }
 
@@ -157,10 +163,25 @@ impl EventSource {
         if !is_supported() {
             return Err(Error::Unsupported);
         }
+        let param = options
+            .last_event_id_param
+            .clone()
+            .unwrap_or_else(|| "lastEventId".to_owned());
+        // EventSource cannot send a Last-Event-ID header: a seeded ID goes in the query.
+        let first_url = match &options.last_event_id {
+            Some(id) if !id.is_empty() => {
+                let absolute = fetch::resolve_url(url).map_err(|message| Error::InvalidUrl {
+                    url: url.to_owned(),
+                    message,
+                })?;
+                crate::registry::url_with_param(&absolute, &param, id)
+            }
+            _ => url.to_owned(),
+        };
         let init = web_sys::EventSourceInit::new();
         init.set_with_credentials(options.with_credentials);
-        let raw =
-            web_sys::EventSource::new_with_event_source_init_dict(url, &init).map_err(|error| {
+        let raw = web_sys::EventSource::new_with_event_source_init_dict(&first_url, &init)
+            .map_err(|error| {
                 let message = error_message(&error);
                 let is_syntax = js_sys::Reflect::get(&error, &"name".into())
                     .ok()
@@ -175,7 +196,19 @@ impl EventSource {
                     Error::Browser(message)
                 }
             })?;
-        Ok(Shared::native(raw))
+        let reopen = options.retry.as_ref().map(|policy| Reopen {
+            url: raw.url(),
+            with_credentials: options.with_credentials,
+            param,
+            backoff: RefCell::new(policy.backoff()),
+            should_retry: options.should_retry.clone(),
+            opened_at: Cell::new(None),
+        });
+        let shared = Shared::native(raw, reopen);
+        if let Some(id) = &options.last_event_id {
+            shared.set_last_event_id(id);
+        }
+        Ok(shared)
     }
 
     pub(crate) fn shared(&self) -> &Rc<Shared> {
@@ -218,7 +251,7 @@ impl EventSource {
     ///     let _with_credentials = raw.with_credentials();
     /// }
     /// ```
-    pub fn as_raw(&self) -> Option<&web_sys::EventSource> {
+    pub fn as_raw(&self) -> Option<web_sys::EventSource> {
         self.shared().raw()
     }
 
@@ -288,6 +321,24 @@ impl EventSource {
                 .map(|shared| shared.ready_state())
                 .unwrap_or(ReadyState::Closed);
             callback(&ErrorEvent::new(state, event.clone()));
+        })
+    }
+
+    /// Calls `callback` before each reconnection attempt of the
+    /// [`retry`](EventSourceOptions::retry) policy.
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
+    /// let _r = source.on_reconnecting(|event| println!("retry #{}", event.attempt()));
+    /// ```
+    pub fn on_reconnecting(
+        &self,
+        mut callback: impl FnMut(&crate::ReconnectEvent) + 'static,
+    ) -> Listener {
+        self.listen("reconnecting".into(), move |event| {
+            if as_message(event).is_none() {
+                callback(&crate::ReconnectEvent::from_raw(event.clone()));
+            }
         })
     }
 

@@ -1122,7 +1122,10 @@ fn shared_conformance_streams_match_the_reference_in_every_chunking() {
         let reference = reference_parser::parse(input);
         for (how, run) in all_chunkings(input, DEFAULT_MAX_EVENT_SIZE, 16) {
             assert_eq!(run.outputs, reference.outputs, "conf-{name} fed {how}");
-            assert_eq!(run.last_event_id, reference.last_event_id, "conf-{name} fed {how}");
+            assert_eq!(
+                run.last_event_id, reference.last_event_id,
+                "conf-{name} fed {how}"
+            );
         }
     }
 }

@@ -53,7 +53,6 @@ event: data\ndata: {\"n\":2,\"text\":\"b\"}\n\n",
     ("incomplete", b"data: complete\n\ndata: never dispatched"),
 ];
 
-/// Looks a fixture up by name.
 // The parser's conformance streams, served as `conf-<name>`.
 include!("../../tests/support/conformance_streams.rs");
 

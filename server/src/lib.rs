@@ -4,8 +4,10 @@
 //! The binary (`src/main.rs`) only parses arguments and calls [`serve`]; tests start the same
 //! app in-process on an ephemeral port.
 
+pub mod chaos;
 pub mod config;
 mod cors;
+pub mod counters;
 pub mod fixtures;
 pub mod hub;
 pub mod limits;
@@ -42,6 +44,10 @@ pub struct AppState {
     pub hub: Hub,
     /// The open-stream counter.
     pub limits: Arc<Limits>,
+    /// Requests counted by path (reported by `/stats`).
+    pub requests: counters::RequestCounts,
+    /// Injected outages (test mode).
+    pub outages: chaos::Outages,
     statics: StaticDirs,
     shutdown_tx: watch::Sender<bool>,
 }
@@ -57,6 +63,8 @@ impl AppState {
                 config.broadcast_capacity,
             ),
             limits: Limits::new(config.max_connections),
+            requests: counters::RequestCounts::default(),
+            outages: chaos::Outages::default(),
             statics: StaticDirs::new(config.www.clone(), config.pkg.clone(), &config.mounts),
             shutdown_tx,
             config,
@@ -150,6 +158,10 @@ where
     let ticker = spawn_ticker(&state);
     let app = router(state.clone());
     let signal_state = state.clone();
+    let listener = GatedListener {
+        inner: listener,
+        state: state.clone(),
+    };
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         signal_state.begin_shutdown();
@@ -168,4 +180,82 @@ where
         ticker.abort();
     }
     result
+}
+
+/// Accepts connections, except during an injected outage, when it drops them at once (the
+/// client sees the connection closed, as with a server that is down). In test mode each
+/// connection also fails its reads during an outage, so kept-alive connections break too.
+struct GatedListener {
+    inner: TcpListener,
+    state: Arc<AppState>,
+}
+
+impl axum::serve::Listener for GatedListener {
+    type Io = OutageIo;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let (io, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+            if self.state.outages.active() {
+                drop(io);
+                continue;
+            }
+            let state = self.state.config.test_mode.then(|| self.state.clone());
+            return (OutageIo { inner: io, state }, addr);
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+/// A connection that breaks when an outage starts (test mode only; otherwise a plain socket).
+struct OutageIo {
+    inner: tokio::net::TcpStream,
+    state: Option<Arc<AppState>>,
+}
+
+impl OutageIo {
+    fn down(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.outages.active())
+    }
+}
+
+impl tokio::io::AsyncRead for OutageIo {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        if self.down() {
+            return std::task::Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for OutageIo {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }

@@ -47,7 +47,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/finite", get(finite))
         .route("/echo", get(echo).post(echo))
         .route("/set-cookie", get(set_cookie))
-        .fallback(static_files::handler);
+        .route("/admin/outage", post(outage))
+        .route("/burst", post(burst))
+        .fallback(static_files::handler)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::counters::middleware,
+        ));
     let router = if state.config.test_mode {
         router.layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -114,6 +120,7 @@ struct EventsStream {
     keepalive: Option<Duration>,
     last_write: Instant,
     started: bool,
+    retry_ms: u64,
 }
 
 impl EventsStream {
@@ -135,7 +142,7 @@ impl EventsStream {
         let mut out = BytesMut::new();
         if !self.started {
             self.started = true;
-            out.extend_from_slice(b"retry: 3000\n\n");
+            out.extend_from_slice(format!("retry: {}\n\n", self.retry_ms).as_bytes());
         }
         loop {
             self.drain_pending(&mut out);
@@ -187,6 +194,14 @@ async fn events(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Resp
         Ok(c) => c,
         Err(e) => return hub_error(e),
     };
+    let retry_ms = match num_param(&q, "retry") {
+        Ok(r) => r.unwrap_or(3000),
+        Err(msg) => return bad_request(msg),
+    };
+    let chaos = match (num_param(&q, "chaos"), num_param(&q, "chaos_bytes")) {
+        (Ok(seed), Ok(bytes)) => seed.map(|seed| (seed, bytes.unwrap_or(20_000).max(1))),
+        (Err(msg), _) | (_, Err(msg)) => return bad_request(msg),
+    };
     let sub = channel.subscribe(resume);
     let keepalive =
         (st.config.keepalive_ms > 0).then(|| Duration::from_millis(st.config.keepalive_ms));
@@ -198,15 +213,93 @@ async fn events(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Resp
         keepalive,
         last_write: Instant::now(),
         started: false,
+        retry_ms,
     };
     let inner = stream::unfold(state, |mut s| async move {
         let chunk = s.next_chunk().await?;
         Some((chunk, s))
     });
-    sse_response(
-        StatusCode::OK,
-        streaming_body(inner, false, st.shutdown(), guard),
-    )
+    // An injected outage ends the stream.
+    let inner = inner.take_until(st.outages.next_outage());
+    let body = match chaos {
+        Some((seed, mean_bytes)) => {
+            let connection = st.outages.next_connection();
+            let mut rng = crate::chaos::Rng::new(seed ^ connection.wrapping_mul(0x9E37_79B9));
+            let cut = crate::chaos::cut_after_random_bytes(inner, &mut rng, mean_bytes);
+            streaming_body(cut, false, st.shutdown(), guard)
+        }
+        None => streaming_body(inner, false, st.shutdown(), guard),
+    };
+    sse_response(StatusCode::OK, body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test-mode fault injection
+
+/// `POST /admin/outage?ms=N` (test mode): the server is "down" for N ms (at most 60 s).
+async fn outage(State(st): Shared, Query(q): Params) -> Response {
+    if !st.config.test_mode {
+        return text(StatusCode::NOT_FOUND, "outages need --test-mode\n");
+    }
+    let ms = match num_param(&q, "ms") {
+        Ok(ms) => ms.unwrap_or(5_000).min(60_000),
+        Err(msg) => return bad_request(msg),
+    };
+    st.outages.start(Duration::from_millis(ms));
+    Json(json!({ "outage_ms": ms })).into_response()
+}
+
+/// `POST /burst?channel=C&n=N&per_ms=K&delay_ms=D` (test mode): publishes N events (data `1`..`N`)
+/// to channel C, K per millisecond (default: all at once). Without `delay_ms` it answers when
+/// all are published; with it, it answers at once and publishes after D ms (e.g. during an
+/// outage).
+async fn burst(State(st): Shared, Query(q): Params) -> Response {
+    if !st.config.test_mode {
+        return text(StatusCode::NOT_FOUND, "bursts need --test-mode\n");
+    }
+    let name = q
+        .get("channel")
+        .map(String::as_str)
+        .unwrap_or(DEFAULT_CHANNEL);
+    let params = (
+        num_param(&q, "n"),
+        num_param(&q, "per_ms"),
+        num_param(&q, "delay_ms"),
+    );
+    let (n, per_ms, delay_ms) = match params {
+        (Ok(n), Ok(per_ms), Ok(delay)) => {
+            (n.unwrap_or(100).min(100_000), per_ms.unwrap_or(0), delay)
+        }
+        (Err(msg), _, _) | (_, Err(msg), _) | (_, _, Err(msg)) => return bad_request(msg),
+    };
+    let channel = match st.hub.channel(name) {
+        Ok(c) => c,
+        Err(e) => return hub_error(e),
+    };
+    let publish_all = async move {
+        let mut ids = (0, 0);
+        for k in 1..=n {
+            let (id, _) = channel.publish(None, k.to_string());
+            if k == 1 {
+                ids.0 = id;
+            }
+            ids.1 = id;
+            if per_ms > 0 && k % per_ms == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        ids
+    };
+    if let Some(delay) = delay_ms {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(delay.min(60_000))).await;
+            publish_all.await;
+        });
+        return Json(json!({ "channel": name, "scheduled": n })).into_response();
+    }
+    let (first, last) = publish_all.await;
+    Json(json!({ "channel": name, "first_id": first, "last_id": last, "published": n }))
+        .into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,6 +376,7 @@ async fn stats(State(st): Shared) -> Response {
         "open_connections": st.limits.open(),
         "total_connections": st.limits.total(),
         "channels": st.hub.len(),
+        "requests": st.requests.snapshot(),
     }))
     .into_response()
 }

@@ -9,7 +9,6 @@ use std::rc::Rc;
 use eventsource_wasm::{
     is_supported, DecodeError, Error, EventSource, EventSourceOptions, ReadyState, SourceEvent,
 };
-use futures::future::{select, Either};
 use futures::StreamExt;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -17,72 +16,11 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SERVER: Option<&str> = option_env!("SSE_SERVER_URL");
+mod reconnect;
 
-fn url(path: &str) -> String {
-    let server = SERVER.expect(
-        "SSE_SERVER_URL is not set: run the browser tests with `npm test` \
-         (scripts/test.sh starts the companion server and sets it)",
-    );
-    format!("{server}{path}")
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", (js_sys::Math::random() * 1e12) as u64)
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(promise).await.unwrap();
-}
-
-/// Waits until `done()` holds, failing the test after `ms` milliseconds.
-async fn wait_until(what: &str, ms: i32, done: impl Fn() -> bool) {
-    let mut waited = 0;
-    while !done() {
-        assert!(waited < ms, "timed out after {ms} ms waiting for {what}");
-        sleep(20).await;
-        waited += 20;
-    }
-}
-
-async fn within<T>(what: &str, ms: i32, future: impl std::future::Future<Output = T>) -> T {
-    match select(Box::pin(future), Box::pin(sleep(ms))).await {
-        Either::Left((value, _)) => value,
-        Either::Right(_) => panic!("timed out after {ms} ms waiting for {what}"),
-    }
-}
-
-async fn publish(channel: &str, event: Option<&str>, data: &str) {
-    let body = js_sys::Object::new();
-    js_sys::Reflect::set(&body, &"channel".into(), &channel.into()).unwrap();
-    if let Some(event) = event {
-        js_sys::Reflect::set(&body, &"event".into(), &event.into()).unwrap();
-    }
-    js_sys::Reflect::set(&body, &"data".into(), &data.into()).unwrap();
-    let text = js_sys::JSON::stringify(&body).unwrap();
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&text);
-    let window = web_sys::window().unwrap();
-    let response: web_sys::Response =
-        JsFuture::from(window.fetch_with_str_and_init(&url("/publish"), &init))
-            .await
-            .expect("publish request failed")
-            .dyn_into()
-            .unwrap();
-    assert_eq!(
-        response.status(),
-        200,
-        "publish answered {}",
-        response.status()
-    );
-}
+#[path = "support.rs"]
+mod support;
+use support::*;
 
 #[wasm_bindgen_test]
 fn feature_detection_in_a_window() {
@@ -241,27 +179,6 @@ async fn json_of_the_wrong_shape_is_a_shape_error() {
     assert_eq!(errors[0].data(), r#"{"n":1,"text":"a"}"#);
 }
 
-/// Collects `(is_reconnecting, is_fatal, ready_state)` of each error.
-fn record_errors(
-    source: &EventSource,
-) -> (
-    Rc<RefCell<Vec<(bool, bool, ReadyState)>>>,
-    eventsource_wasm::Listener,
-) {
-    let errors = Rc::new(RefCell::new(Vec::new()));
-    let listener = source.on_error({
-        let errors = errors.clone();
-        move |error| {
-            errors.borrow_mut().push((
-                error.is_reconnecting(),
-                error.is_fatal(),
-                error.ready_state(),
-            ))
-        }
-    });
-    (errors, listener)
-}
-
 #[wasm_bindgen_test]
 async fn a_dropped_stream_is_reconnecting_not_fatal() {
     let source = EventSource::new(&url("/finite?n=2&retry=100")).unwrap();
@@ -390,7 +307,7 @@ async fn a_listener_can_remove_itself_and_close_the_source_while_dispatching() {
 #[wasm_bindgen_test]
 async fn clones_share_the_connection_and_only_the_last_owner_closes_it() {
     let source = EventSource::new(&url("/fixture/basic")).unwrap();
-    let raw = source.as_raw().unwrap().clone();
+    let raw = source.as_raw().unwrap();
     let clone = source.clone();
     let count = Rc::new(RefCell::new(0));
     let _message = clone.on_message({

@@ -1,0 +1,489 @@
+//! The reconnection policy: when to retry a failed connection, and after how long.
+//!
+//! Pure Rust with no web dependencies, so it is tested natively. The connection code feeds it
+//! what happened ([`Failure`]) and a random number, and gets back a [`Decision`].
+
+/// How to reconnect after a connection fails. Every field has a documented default.
+///
+/// The delay before retry *n* (counting from 0) is `min(max_delay, base × multiplierⁿ)`, then
+/// jittered: with `jitter` *j* it is drawn uniformly from `[(1 − j) × d, d]` (*j* = 1 is "full
+/// jitter"). `base` is the server's `retry:` value when it sent one, else `initial_delay`.
+///
+/// ```
+/// use eventsource_wasm::{Decision, Failure, RetryPolicy};
+///
+/// let policy = RetryPolicy::new().initial_delay(100).max_delay(1_000).jitter(0.0);
+/// let mut backoff = policy.backoff();
+/// let delays: Vec<u32> = (0..5)
+///     .map(|_| match backoff.next(&Failure::Network, 0.5) {
+///         Decision::Retry { delay_ms, .. } => delay_ms,
+///         Decision::GiveUp { .. } => unreachable!("no retry limit"),
+///     })
+///     .collect();
+/// assert_eq!(delays, [100, 200, 400, 800, 1_000]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// The first delay when the server sent no `retry:` field, in ms. Default: 1,000.
+    pub initial_delay_ms: u32,
+    /// The largest delay, in ms (a `Retry-After` is honoured even when larger). Default: 30,000.
+    pub max_delay_ms: u32,
+    /// The growth factor per consecutive failure. Default: 2.
+    pub multiplier: f64,
+    /// The share of the delay that is randomized, from 0 (none) to 1 (full jitter). Default: 1.
+    pub jitter: f64,
+    /// Consecutive failed attempts allowed before giving up; `None` retries forever.
+    /// Default: `None`.
+    pub max_retries: Option<u32>,
+    /// A connection that stayed open this long (ms) resets the attempt count. Default: 10,000.
+    pub reset_after_ms: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            initial_delay_ms: 1_000,
+            max_delay_ms: 30_000,
+            multiplier: 2.0,
+            jitter: 1.0,
+            max_retries: None,
+            reset_after_ms: 10_000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`initial_delay_ms`](Self::initial_delay_ms).
+    pub fn initial_delay(mut self, ms: u32) -> Self {
+        self.initial_delay_ms = ms;
+        self
+    }
+
+    /// Sets [`max_delay_ms`](Self::max_delay_ms).
+    pub fn max_delay(mut self, ms: u32) -> Self {
+        self.max_delay_ms = ms;
+        self
+    }
+
+    /// Sets [`multiplier`](Self::multiplier) (values below 1 are treated as 1).
+    pub fn multiplier(mut self, factor: f64) -> Self {
+        self.multiplier = factor;
+        self
+    }
+
+    /// Sets [`jitter`](Self::jitter) (clamped to 0..=1).
+    pub fn jitter(mut self, share: f64) -> Self {
+        self.jitter = share;
+        self
+    }
+
+    /// Sets [`max_retries`](Self::max_retries).
+    pub fn max_retries(mut self, retries: Option<u32>) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets [`reset_after_ms`](Self::reset_after_ms).
+    pub fn reset_after(mut self, ms: u32) -> Self {
+        self.reset_after_ms = ms;
+        self
+    }
+
+    /// A fresh backoff state following this policy.
+    pub fn backoff(&self) -> Backoff {
+        Backoff {
+            policy: self.clone(),
+            attempt: 0,
+            server_retry_ms: None,
+        }
+    }
+}
+
+/// Why a connection attempt ended, as far as the client can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The request failed or the stream broke (no HTTP answer, reset, server closed the stream).
+    Network,
+    /// The server answered with a status other than 200 (`retry_after_ms` from `Retry-After`).
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The `Retry-After` header, converted to milliseconds.
+        retry_after_ms: Option<u32>,
+    },
+    /// A 200 whose `Content-Type` is not `text/event-stream`.
+    ContentType,
+    /// Nothing (not even a comment) arrived for the idle timeout.
+    IdleTimeout,
+    /// The browser's `EventSource` gave up without saying why (it hides the status).
+    Unknown,
+}
+
+impl Failure {
+    /// The default classification: network errors, 5xx, 408, the idle timeout and unknown
+    /// failures retry; 429 and 503 retry (after `Retry-After` when given); other statuses
+    /// (including 204 and other 4xx) and a wrong `Content-Type` are fatal.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Failure::Network | Failure::IdleTimeout | Failure::Unknown => true,
+            Failure::Status { status, .. } => {
+                matches!(status, 408 | 429) || (500..=599).contains(status)
+            }
+            Failure::ContentType => false,
+        }
+    }
+
+    /// A short label for events and logs: `network`, `status`, `content-type`, `idle`, `unknown`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Network => "network",
+            Failure::Status { .. } => "status",
+            Failure::ContentType => "content-type",
+            Failure::IdleTimeout => "idle",
+            Failure::Unknown => "unknown",
+        }
+    }
+}
+
+/// What to do after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Reconnect after `delay_ms`; this is retry number `attempt` (from 1).
+    Retry {
+        /// Retry number, from 1.
+        attempt: u32,
+        /// How long to wait, in ms.
+        delay_ms: u32,
+    },
+    /// Stop: the failure is fatal, or `max_retries` is spent (`attempts` retries were made).
+    GiveUp {
+        /// Retries made before giving up.
+        attempts: u32,
+    },
+}
+
+/// The state of one source's backoff: consecutive failures and the server's `retry:` value.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    policy: RetryPolicy,
+    attempt: u32,
+    server_retry_ms: Option<u32>,
+}
+
+impl Backoff {
+    /// The server sent `retry: ms`: it becomes the base delay.
+    pub fn set_server_retry(&mut self, ms: u32) {
+        self.server_retry_ms = Some(ms);
+    }
+
+    /// A connection was open for `open_ms` before it failed: long enough resets the count.
+    pub fn connection_lasted(&mut self, open_ms: f64) {
+        if open_ms >= f64::from(self.policy.reset_after_ms) {
+            self.attempt = 0;
+        }
+    }
+
+    /// The consecutive failures so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Decides after `failure` with the default classification; `random` is uniform in [0, 1).
+    pub fn next(&mut self, failure: &Failure, random: f64) -> Decision {
+        self.next_with(failure, failure.is_retryable(), random)
+    }
+
+    /// Decides after `failure` when the caller already classified it (a `shouldRetry` hook).
+    pub fn next_with(&mut self, failure: &Failure, retryable: bool, random: f64) -> Decision {
+        if !retryable {
+            return Decision::GiveUp {
+                attempts: self.attempt,
+            };
+        }
+        if self
+            .policy
+            .max_retries
+            .is_some_and(|max| self.attempt >= max)
+        {
+            return Decision::GiveUp {
+                attempts: self.attempt,
+            };
+        }
+        let exponent = self.attempt.min(64) as i32;
+        self.attempt = self.attempt.saturating_add(1);
+        let base = f64::from(self.server_retry_ms.unwrap_or(self.policy.initial_delay_ms));
+        let multiplier = if self.policy.multiplier.is_finite() {
+            self.policy.multiplier.max(1.0)
+        } else {
+            1.0
+        };
+        let capped = (base * multiplier.powi(exponent)).min(f64::from(self.policy.max_delay_ms));
+        let jitter = if self.policy.jitter.is_finite() {
+            self.policy.jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let random = if random.is_finite() {
+            random.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let mut delay = capped * (1.0 - jitter * random);
+        if let Failure::Status {
+            retry_after_ms: Some(after),
+            ..
+        } = failure
+        {
+            delay = delay.max(f64::from(*after));
+        }
+        Decision::Retry {
+            attempt: self.attempt,
+            delay_ms: delay.round().clamp(0.0, f64::from(u32::MAX)) as u32,
+        }
+    }
+}
+
+/// Parses a `Retry-After` header (seconds; HTTP dates are not supported) into milliseconds.
+///
+/// ```
+/// assert_eq!(eventsource_wasm::parse_retry_after("1"), Some(1_000));
+/// assert_eq!(eventsource_wasm::parse_retry_after(" 2 "), Some(2_000));
+/// assert_eq!(eventsource_wasm::parse_retry_after("soon"), None);
+/// ```
+pub fn parse_retry_after(value: &str) -> Option<u32> {
+    let seconds: u32 = value.trim().parse().ok()?;
+    Some(seconds.saturating_mul(1_000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delays(policy: &RetryPolicy, n: usize, random: f64) -> Vec<u32> {
+        let mut backoff = policy.backoff();
+        (0..n)
+            .map(|_| match backoff.next(&Failure::Network, random) {
+                Decision::Retry { delay_ms, .. } => delay_ms,
+                Decision::GiveUp { .. } => panic!("gave up"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exponential_growth_is_capped() {
+        let policy = RetryPolicy::new()
+            .initial_delay(250)
+            .max_delay(3_000)
+            .jitter(0.0);
+        assert_eq!(
+            delays(&policy, 6, 0.7),
+            [250, 500, 1_000, 2_000, 3_000, 3_000]
+        );
+        let tripling = policy.clone().multiplier(3.0);
+        assert_eq!(delays(&tripling, 4, 0.0), [250, 750, 2_250, 3_000]);
+    }
+
+    #[test]
+    fn multiplier_below_one_does_not_shrink() {
+        let policy = RetryPolicy::new()
+            .initial_delay(100)
+            .multiplier(0.5)
+            .jitter(0.0);
+        assert_eq!(delays(&policy, 3, 0.0), [100, 100, 100]);
+        let nan = RetryPolicy::new()
+            .initial_delay(100)
+            .multiplier(f64::NAN)
+            .jitter(0.0);
+        assert_eq!(delays(&nan, 2, 0.0), [100, 100]);
+    }
+
+    #[test]
+    fn full_jitter_stays_within_zero_and_the_cap() {
+        let policy = RetryPolicy::new().initial_delay(1_000).max_delay(8_000);
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..1_000 {
+            let mut backoff = policy.backoff();
+            for attempt in 0..8u32 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let random = (seed >> 11) as f64 / (1u64 << 53) as f64;
+                let Decision::Retry { delay_ms, .. } = backoff.next(&Failure::Network, random)
+                else {
+                    panic!("gave up")
+                };
+                let cap = (1_000u32 << attempt).min(8_000);
+                assert!(delay_ms <= cap, "{delay_ms} > {cap}");
+            }
+        }
+        // The extremes of the random draw reach both ends.
+        assert_eq!(delays(&policy, 1, 0.0), [1_000]);
+        assert_eq!(delays(&policy, 1, 0.999_999_9), [0]);
+    }
+
+    #[test]
+    fn partial_jitter_keeps_a_floor() {
+        let policy = RetryPolicy::new().initial_delay(1_000).jitter(0.25);
+        assert_eq!(delays(&policy, 1, 1.0), [750]);
+        assert_eq!(delays(&policy, 1, 0.0), [1_000]);
+        let silly = RetryPolicy::new().initial_delay(1_000).jitter(7.0);
+        assert_eq!(delays(&silly, 1, 0.5), [500], "jitter is clamped to 1");
+    }
+
+    #[test]
+    fn the_server_retry_value_is_the_base() {
+        let policy = RetryPolicy::new().initial_delay(1_000).jitter(0.0);
+        let mut backoff = policy.backoff();
+        backoff.set_server_retry(40);
+        let got: Vec<_> = (0..3)
+            .map(|_| backoff.next(&Failure::Network, 0.0))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                Decision::Retry {
+                    attempt: 1,
+                    delay_ms: 40
+                },
+                Decision::Retry {
+                    attempt: 2,
+                    delay_ms: 80
+                },
+                Decision::Retry {
+                    attempt: 3,
+                    delay_ms: 160
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn max_retries_gives_up() {
+        let policy = RetryPolicy::new().max_retries(Some(2)).jitter(0.0);
+        let mut backoff = policy.backoff();
+        assert!(matches!(
+            backoff.next(&Failure::Network, 0.0),
+            Decision::Retry { attempt: 1, .. }
+        ));
+        assert!(matches!(
+            backoff.next(&Failure::Network, 0.0),
+            Decision::Retry { attempt: 2, .. }
+        ));
+        assert_eq!(
+            backoff.next(&Failure::Network, 0.0),
+            Decision::GiveUp { attempts: 2 }
+        );
+        let never = RetryPolicy::new().max_retries(Some(0));
+        assert_eq!(
+            never.backoff().next(&Failure::Network, 0.0),
+            Decision::GiveUp { attempts: 0 }
+        );
+    }
+
+    #[test]
+    fn a_healthy_connection_resets_the_count() {
+        let policy = RetryPolicy::new()
+            .initial_delay(100)
+            .jitter(0.0)
+            .reset_after(5_000);
+        let mut backoff = policy.backoff();
+        backoff.next(&Failure::Network, 0.0);
+        backoff.next(&Failure::Network, 0.0);
+        assert_eq!(backoff.attempts(), 2);
+        backoff.connection_lasted(4_999.0);
+        assert_eq!(backoff.attempts(), 2, "too short to count as healthy");
+        backoff.connection_lasted(5_000.0);
+        assert_eq!(backoff.attempts(), 0);
+        assert_eq!(
+            backoff.next(&Failure::Network, 0.0),
+            Decision::Retry {
+                attempt: 1,
+                delay_ms: 100
+            }
+        );
+    }
+
+    #[test]
+    fn default_classification() {
+        let status = |status| Failure::Status {
+            status,
+            retry_after_ms: None,
+        };
+        for retryable in [
+            Failure::Network,
+            Failure::IdleTimeout,
+            Failure::Unknown,
+            status(500),
+            status(502),
+            status(503),
+            status(599),
+            status(408),
+            status(429),
+        ] {
+            assert!(retryable.is_retryable(), "{retryable:?}");
+        }
+        for fatal in [
+            Failure::ContentType,
+            status(204),
+            status(400),
+            status(401),
+            status(403),
+            status(404),
+            status(410),
+            status(301),
+        ] {
+            assert!(!fatal.is_retryable(), "{fatal:?}");
+        }
+        let mut backoff = RetryPolicy::new().backoff();
+        assert_eq!(
+            backoff.next(&status(401), 0.0),
+            Decision::GiveUp { attempts: 0 }
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_even_above_the_cap() {
+        let policy = RetryPolicy::new()
+            .initial_delay(100)
+            .max_delay(500)
+            .jitter(1.0);
+        let mut backoff = policy.backoff();
+        let failure = Failure::Status {
+            status: 503,
+            retry_after_ms: Some(1_000),
+        };
+        assert_eq!(
+            backoff.next(&failure, 0.9),
+            Decision::Retry {
+                attempt: 1,
+                delay_ms: 1_000
+            }
+        );
+        assert_eq!(parse_retry_after("120"), Some(120_000));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn a_should_retry_override_wins() {
+        let mut backoff = RetryPolicy::new().jitter(0.0).backoff();
+        let unauthorized = Failure::Status {
+            status: 401,
+            retry_after_ms: None,
+        };
+        assert!(matches!(
+            backoff.next_with(&unauthorized, true, 0.0),
+            Decision::Retry { .. }
+        ));
+        assert_eq!(
+            backoff.next_with(&Failure::Network, false, 0.0),
+            Decision::GiveUp { attempts: 1 }
+        );
+    }
+}
