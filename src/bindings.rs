@@ -61,6 +61,12 @@ export interface EventSourceOptions {
   lastEventId?: string;
   /** The query parameter carrying the last event ID when EventSource is reopened. Default: `'lastEventId'`. */
   lastEventIdParam?: string;
+  /** Reconnect at once (skipping a retry wait) when the browser fires `online`. */
+  reconnectOnOnline?: boolean;
+  /** Close while the page is hidden; resume from the last event ID when it is visible again. */
+  pauseWhenHidden?: boolean;
+  /** Reconnect when the page is restored from the back/forward cache. */
+  reopenOnPageshow?: boolean;
 }
 
 /** The reconnection policy. */
@@ -788,6 +794,9 @@ fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsValue> {
                 type_error("options.lastEventIdParam must be a non-empty string")
             })?);
     }
+    result.reconnect_on_online = get("reconnectOnOnline")?.is_truthy();
+    result.pause_when_hidden = get("pauseWhenHidden")?.is_truthy();
+    result.reopen_on_pageshow = get("reopenOnPageshow")?.is_truthy();
     let max = get("maxEventSize")?;
     if !max.is_undefined() {
         match max.as_f64() {

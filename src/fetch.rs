@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::options::{Credentials, HeaderProvider, ShouldRetry};
 use crate::parser::{Item, Parser};
-use crate::registry::{sleep, Shared};
+use crate::registry::{sleep, wait_resumed, Shared};
 use crate::retry::{parse_retry_after, Decision, Failure, RetryPolicy};
 use crate::support::error_message;
 use crate::ReadyState;
@@ -88,6 +88,13 @@ impl Connection {
 
     pub(crate) fn ready_state(&self) -> ReadyState {
         self.state.get()
+    }
+
+    /// Aborts the request in flight (the task then reconnects, or waits out a pause).
+    pub(crate) fn abort_request(&self) {
+        if let Some(controller) = self.abort.borrow_mut().take() {
+            controller.abort();
+        }
     }
 
     /// Stops for good: aborts the request in flight and cancels a pending reconnect (its
@@ -197,6 +204,9 @@ async fn run(weak: Weak<Shared>, request: Request) {
     let mut retry_ms = DEFAULT_RETRY_MS;
     let mut backoff = request.retry.as_ref().map(RetryPolicy::backoff);
     loop {
+        if !wait_resumed(&weak).await {
+            return;
+        }
         let mut server_retry = None;
         let outcome = connect_once(&weak, &request, &mut parser, &mut server_retry).await;
         if let Some(ms) = server_retry {
@@ -225,6 +235,15 @@ async fn run(weak: Weak<Shared>, request: Request) {
         if !parser.last_event_id().is_empty() {
             shared.set_last_event_id(parser.last_event_id());
         }
+        if shared.is_paused() {
+            // Hidden page: no error, no backoff; reconnect from the last ID once visible.
+            connection.state.set(ReadyState::Connecting);
+            continue;
+        }
+        let retryable = match &request.should_retry {
+            Some(should_retry) => (should_retry.0)(&failure),
+            None => failure.is_retryable(),
+        };
         let decision = match &mut backoff {
             // No policy: exactly the browser's EventSource.
             None => match failure {
@@ -238,17 +257,13 @@ async fn run(weak: Weak<Shared>, request: Request) {
                 if let Some(opened_at) = opened_at {
                     backoff.connection_lasted(js_sys::Date::now() - opened_at);
                 }
-                let retryable = match &request.should_retry {
-                    Some(should_retry) => (should_retry.0)(&failure),
-                    None => failure.is_retryable(),
-                };
                 backoff.next_with(&failure, retryable, js_sys::Math::random())
             }
         };
         match decision {
             Decision::GiveUp { attempts } => {
                 connection.state.set(ReadyState::Closed);
-                if attempts > 0 && failure.is_retryable() {
+                if backoff.is_some() && retryable {
                     info.message = format!("{} (gave up after {attempts} retries)", info.message);
                 }
                 dispatch_error(&shared, true, info);
@@ -259,12 +274,14 @@ async fn run(weak: Weak<Shared>, request: Request) {
                 connection.state.set(ReadyState::Connecting);
                 let reason = info.message.clone();
                 let status = info.status;
+                // The timer is set before the events, so a listener can cut it short.
+                let wait = sleep(&weak, delay_ms);
                 dispatch_error(&shared, false, info);
                 if backoff.is_some() && !shared.is_closed() {
                     dispatch_reconnecting(&shared, attempt, delay_ms, &failure, &reason, status);
                 }
                 drop(shared);
-                if !sleep(&weak, delay_ms).await {
+                if !wait.await {
                     return;
                 }
             }

@@ -176,6 +176,15 @@ pub struct EventSourceOptions {
     /// (which cannot set headers) is reopened by the [`retry`](Self::retry) policy.
     /// Default: `"lastEventId"`.
     pub last_event_id_param: Option<String>,
+    /// Reconnect at once, skipping a pending retry wait, when the browser fires `online`.
+    /// Default: `false`.
+    pub reconnect_on_online: bool,
+    /// Close the connection while the page is hidden and reconnect from the last event ID
+    /// when it is visible again (windows only). Default: `false`.
+    pub pause_when_hidden: bool,
+    /// Reconnect when the page is restored from the back/forward cache (`pageshow` with
+    /// `persisted`). Default: `false`.
+    pub reopen_on_pageshow: bool,
     /// A body of any type `fetch` accepts (set by the JS bindings).
     pub(crate) js_body: Option<wasm_bindgen::JsValue>,
 }
@@ -272,6 +281,24 @@ impl EventSourceOptions {
     /// Sets [`last_event_id_param`](Self::last_event_id_param).
     pub fn last_event_id_param(mut self, name: impl Into<String>) -> Self {
         self.last_event_id_param = Some(name.into());
+        self
+    }
+
+    /// Sets [`reconnect_on_online`](Self::reconnect_on_online).
+    pub fn reconnect_on_online(mut self, value: bool) -> Self {
+        self.reconnect_on_online = value;
+        self
+    }
+
+    /// Sets [`pause_when_hidden`](Self::pause_when_hidden).
+    pub fn pause_when_hidden(mut self, value: bool) -> Self {
+        self.pause_when_hidden = value;
+        self
+    }
+
+    /// Sets [`reopen_on_pageshow`](Self::reopen_on_pageshow).
+    pub fn reopen_on_pageshow(mut self, value: bool) -> Self {
+        self.reopen_on_pageshow = value;
         self
     }
 

@@ -29,31 +29,54 @@ extern "C" {
 }
 
 /// Waits `ms` milliseconds unless the source closes meanwhile (then it returns early, leaving
-/// no timer behind). Returns whether the source is still open.
-pub(crate) async fn sleep(weak: &Weak<Shared>, ms: u32) -> bool {
+/// no timer behind), or until [`Shared::wake_now`] cuts the wait short. The timer is set when
+/// this is called, not when the future is first polled, so a trigger that fires right after
+/// (e.g. from a `reconnecting` listener) finds it. Resolves to whether the source is still open.
+pub(crate) fn sleep(weak: &Weak<Shared>, ms: u32) -> impl std::future::Future<Output = bool> {
+    let promise = weak
+        .upgrade()
+        .filter(|shared| !shared.closed.get())
+        .map(|shared| {
+            let mut timer = None;
+            let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+                let id = set_timeout(&resolve, ms);
+                timer = Some((id, resolve));
+            });
+            *shared.timer.borrow_mut() = timer;
+            promise
+        });
+    let weak = weak.clone();
+    async move {
+        let Some(promise) = promise else {
+            return false;
+        };
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        match weak.upgrade() {
+            Some(shared) => {
+                shared.timer.borrow_mut().take();
+                !shared.closed.get()
+            }
+            None => false,
+        }
+    }
+}
+
+/// Waits until a pause ends (or the source closes). Returns whether the source is still open.
+pub(crate) async fn wait_resumed(weak: &Weak<Shared>) -> bool {
     let promise = {
         let Some(shared) = weak.upgrade() else {
             return false;
         };
-        if shared.closed.get() {
-            return false;
+        if !shared.paused.get() || shared.closed.get() {
+            return !shared.closed.get();
         }
-        let mut timer = None;
-        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-            let id = set_timeout(&resolve, ms);
-            timer = Some((id, resolve));
-        });
-        *shared.timer.borrow_mut() = timer;
+        let mut waiter = None;
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| waiter = Some(resolve));
+        *shared.resume_waiter.borrow_mut() = waiter;
         promise
     };
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-    match weak.upgrade() {
-        Some(shared) => {
-            shared.timer.borrow_mut().take();
-            !shared.closed.get()
-        }
-        None => false,
-    }
+    weak.upgrade().is_some_and(|shared| !shared.closed.get())
 }
 
 /// `url` with the query parameter `param` set to `value` (added, or replaced if present).
@@ -91,26 +114,27 @@ pub(crate) struct Hook {
 pub(crate) enum Backend {
     /// The browser's `EventSource`, with one browser listener per event type in use.
     Native {
-        /// Replaced when the retry policy reopens a source the browser gave up on.
+        /// Replaced when a source is reopened (retry policy, lifecycle triggers).
         raw: RefCell<web_sys::EventSource>,
         hooks: RefCell<Vec<Hook>>,
         /// Always attached: they notice when the browser opens and gives up.
         lifecycle_hooks: RefCell<Vec<EventListener>>,
-        /// How to reopen after the browser gives up (`None`: the browser's behaviour).
-        reopen: Option<Reopen>,
+        /// How to reopen the source.
+        reopen: Reopen,
     },
     /// `fetch` and this crate's parser; the connection task dispatches every event itself.
     Fetch(Connection),
 }
 
-/// What the native transport needs to reopen a source under a retry policy.
+/// What the native transport needs to reopen a source.
 pub(crate) struct Reopen {
     /// The absolute URL as given.
     pub(crate) url: String,
     pub(crate) with_credentials: bool,
     /// The query parameter that carries the last event ID.
     pub(crate) param: String,
-    pub(crate) backoff: RefCell<Backoff>,
+    /// The retry policy's state (`None`: the browser's behaviour when it gives up).
+    pub(crate) backoff: Option<RefCell<Backoff>>,
     pub(crate) should_retry: Option<ShouldRetry>,
     pub(crate) opened_at: Cell<Option<f64>>,
 }
@@ -121,6 +145,12 @@ pub(crate) struct Shared {
     reopening: Cell<bool>,
     /// The pending retry timer and the resolver of the promise waiting on it.
     timer: RefCell<Option<(JsValue, js_sys::Function)>>,
+    /// Paused while the page is hidden (`pause_when_hidden`).
+    paused: Cell<bool>,
+    /// Resolves the fetch task's wait for the end of a pause.
+    resume_waiter: RefCell<Option<js_sys::Function>>,
+    /// `online`, `visibilitychange` and `pageshow` listeners, when asked for.
+    lifecycle: RefCell<Vec<EventListener>>,
     next_id: Cell<u64>,
     slots: RefCell<Vec<Slot>>,
     watchers: RefCell<Vec<(u64, CloseCallback)>>,
@@ -134,6 +164,9 @@ impl Shared {
             backend,
             reopening: Cell::new(false),
             timer: RefCell::new(None),
+            paused: Cell::new(false),
+            resume_waiter: RefCell::new(None),
+            lifecycle: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
             slots: RefCell::new(Vec::new()),
             watchers: RefCell::new(Vec::new()),
@@ -142,7 +175,7 @@ impl Shared {
         })
     }
 
-    pub(crate) fn native(raw: web_sys::EventSource, reopen: Option<Reopen>) -> Rc<Self> {
+    pub(crate) fn native(raw: web_sys::EventSource, reopen: Reopen) -> Rc<Self> {
         let shared = Self::with_backend(Backend::Native {
             raw: RefCell::new(raw),
             hooks: RefCell::new(Vec::new()),
@@ -175,11 +208,7 @@ impl Shared {
             let weak = Rc::downgrade(self);
             EventListener::new(&raw, "open", move |event| {
                 if let Some(shared) = weak.upgrade() {
-                    if let Backend::Native {
-                        reopen: Some(reopen),
-                        ..
-                    } = &shared.backend
-                    {
+                    if let Backend::Native { reopen, .. } = &shared.backend {
                         if event.dyn_ref::<web_sys::MessageEvent>().is_none() {
                             reopen.opened_at.set(Some(js_sys::Date::now()));
                         }
@@ -227,6 +256,7 @@ impl Shared {
             return ReadyState::Closed;
         }
         match &self.backend {
+            _ if self.paused.get() => ReadyState::Connecting,
             Backend::Native { .. } if self.reopening.get() => ReadyState::Connecting,
             Backend::Native { raw, .. } => ReadyState::from_raw(raw.borrow().ready_state()),
             Backend::Fetch(connection) => connection.ready_state(),
@@ -235,11 +265,7 @@ impl Shared {
 
     pub(crate) fn url(&self) -> String {
         match &self.backend {
-            Backend::Native {
-                reopen: Some(reopen),
-                ..
-            } => reopen.url.clone(),
-            Backend::Native { raw, .. } => raw.borrow().url(),
+            Backend::Native { reopen, .. } => reopen.url.clone(),
             Backend::Fetch(connection) => connection.url().to_owned(),
         }
     }
@@ -408,10 +434,14 @@ impl Shared {
         // The browser gave up. Under a retry policy, reopen after the backoff delay.
         let decision = match &self.backend {
             Backend::Native {
-                reopen: Some(reopen),
+                reopen:
+                    reopen @ Reopen {
+                        backoff: Some(backoff),
+                        ..
+                    },
                 ..
             } => {
-                let mut backoff = reopen.backoff.borrow_mut();
+                let mut backoff = backoff.borrow_mut();
                 if let Some(opened_at) = reopen.opened_at.take() {
                     backoff.connection_lasted(js_sys::Date::now() - opened_at);
                 }
@@ -427,6 +457,7 @@ impl Shared {
         match decision {
             Some(Decision::Retry { attempt, delay_ms }) => {
                 self.reopening.set(true);
+                let wait = sleep(&Rc::downgrade(self), delay_ms);
                 self.dispatch("error", event);
                 if !self.closed.get() && self.has_listeners("reconnecting") {
                     if let Ok(reconnecting) = web_sys::Event::new("reconnecting") {
@@ -444,16 +475,14 @@ impl Shared {
                         self.dispatch("reconnecting", &reconnecting);
                     }
                 }
-                if !self.closed.get() {
-                    let weak = Rc::downgrade(self);
-                    wasm_bindgen_futures::spawn_local(async move {
-                        if sleep(&weak, delay_ms).await {
-                            if let Some(shared) = weak.upgrade() {
-                                shared.reopen();
-                            }
+                let weak = Rc::downgrade(self);
+                wasm_bindgen_futures::spawn_local(async move {
+                    if wait.await {
+                        if let Some(shared) = weak.upgrade() {
+                            shared.reopen();
                         }
-                    });
-                }
+                    }
+                });
             }
             Some(Decision::GiveUp { attempts }) if attempts > 0 => {
                 let _ = js_sys::Reflect::set(
@@ -475,10 +504,7 @@ impl Shared {
     /// the one the browser gave up on, and moves every listener hook over to it.
     fn reopen(self: &Rc<Self>) {
         let Backend::Native {
-            raw,
-            hooks,
-            reopen: Some(reopen),
-            ..
+            raw, hooks, reopen, ..
         } = &self.backend
         else {
             return;
@@ -515,6 +541,114 @@ impl Shared {
         drop(old_listeners);
     }
 
+    /// Attaches the opt-in lifecycle triggers to the global object (window or worker).
+    pub(crate) fn watch_lifecycle(self: &Rc<Self>, online: bool, hidden: bool, pageshow: bool) {
+        let global = js_sys::global();
+        let Ok(target) = global.dyn_into::<web_sys::EventTarget>() else {
+            return;
+        };
+        let mut listeners = Vec::new();
+        if online {
+            let weak = Rc::downgrade(self);
+            listeners.push(EventListener::new(&target, "online", move |_| {
+                if let Some(shared) = weak.upgrade() {
+                    shared.wake_now();
+                }
+            }));
+        }
+        let document = js_sys::Reflect::get(&js_sys::global(), &"document".into())
+            .ok()
+            .and_then(|d| d.dyn_into::<web_sys::EventTarget>().ok());
+        if let (true, Some(document)) = (hidden, document) {
+            let weak = Rc::downgrade(self);
+            let doc = document.clone();
+            listeners.push(EventListener::new(
+                &document,
+                "visibilitychange",
+                move |_| {
+                    let hidden = js_sys::Reflect::get(&doc, &"visibilityState".into())
+                        .ok()
+                        .and_then(|v| v.as_string())
+                        .is_some_and(|v| v == "hidden");
+                    if let Some(shared) = weak.upgrade() {
+                        if hidden {
+                            shared.pause();
+                        } else {
+                            shared.resume();
+                        }
+                    }
+                },
+            ));
+        }
+        if pageshow {
+            let weak = Rc::downgrade(self);
+            listeners.push(EventListener::new(&target, "pageshow", move |event| {
+                let persisted = js_sys::Reflect::get(event, &"persisted".into())
+                    .map(|p| p.is_truthy())
+                    .unwrap_or(false);
+                if let (true, Some(shared)) = (persisted, weak.upgrade()) {
+                    // Restored from the back/forward cache: its connection is gone.
+                    shared.pause();
+                    shared.resume();
+                }
+            }));
+        }
+        *self.lifecycle.borrow_mut() = listeners;
+    }
+
+    /// Reconnects at once if a retry wait is pending (e.g. the network came back).
+    pub(crate) fn wake_now(self: &Rc<Self>) {
+        if self.closed.get() || self.paused.get() {
+            return;
+        }
+        if let Some((id, resolve)) = self.timer.borrow_mut().take() {
+            clear_timeout(&id);
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+            return;
+        }
+        // The browser's own reconnection wait cannot be shortened: reopen instead.
+        if let Backend::Native { raw, .. } = &self.backend {
+            if raw.borrow().ready_state() == ReadyState::Connecting.as_raw() {
+                self.reopen();
+            }
+        }
+    }
+
+    /// Closes the connection without ending the source (the page was hidden).
+    pub(crate) fn pause(&self) {
+        if self.closed.get() || self.paused.replace(true) {
+            return;
+        }
+        match &self.backend {
+            Backend::Native { raw, .. } => raw.borrow().close(),
+            Backend::Fetch(connection) => connection.abort_request(),
+        }
+        // A pending retry wait ends; the fetch task then waits for `resume`.
+        if let Some((id, resolve)) = self.timer.borrow_mut().take() {
+            clear_timeout(&id);
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// Reconnects after a pause, from the last event ID.
+    pub(crate) fn resume(self: &Rc<Self>) {
+        if self.closed.get() || !self.paused.replace(false) {
+            return;
+        }
+        match &self.backend {
+            Backend::Native { .. } => self.reopen(),
+            Backend::Fetch(_) => {
+                if let Some(resolve) = self.resume_waiter.borrow_mut().take() {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused.get()
+    }
+
     /// Cancels a pending retry wait: its task wakes up and sees the source closed.
     fn cancel_timer(&self) {
         if let Some((id, resolve)) = self.timer.borrow_mut().take() {
@@ -525,6 +659,10 @@ impl Shared {
 
     fn stop_backend(&self) {
         self.cancel_timer();
+        self.lifecycle.borrow_mut().clear();
+        if let Some(resolve) = self.resume_waiter.borrow_mut().take() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
         match &self.backend {
             Backend::Native { raw, .. } => raw.borrow().close(),
             Backend::Fetch(connection) => connection.stop(),

@@ -96,6 +96,13 @@ impl EventSource {
         } else {
             Self::open_native(url, options)?
         };
+        if options.reconnect_on_online || options.pause_when_hidden || options.reopen_on_pageshow {
+            shared.watch_lifecycle(
+                options.reconnect_on_online,
+                options.pause_when_hidden,
+                options.reopen_on_pageshow,
+            );
+        }
         Ok(Self {
             owner: Rc::new(Owner { shared }),
         })
@@ -167,16 +174,14 @@ impl EventSource {
             .last_event_id_param
             .clone()
             .unwrap_or_else(|| "lastEventId".to_owned());
+        let absolute = fetch::resolve_url(url).map_err(|message| Error::InvalidUrl {
+            url: url.to_owned(),
+            message,
+        })?;
         // EventSource cannot send a Last-Event-ID header: a seeded ID goes in the query.
         let first_url = match &options.last_event_id {
-            Some(id) if !id.is_empty() => {
-                let absolute = fetch::resolve_url(url).map_err(|message| Error::InvalidUrl {
-                    url: url.to_owned(),
-                    message,
-                })?;
-                crate::registry::url_with_param(&absolute, &param, id)
-            }
-            _ => url.to_owned(),
+            Some(id) if !id.is_empty() => crate::registry::url_with_param(&absolute, &param, id),
+            _ => absolute.clone(),
         };
         let init = web_sys::EventSourceInit::new();
         init.set_with_credentials(options.with_credentials);
@@ -196,14 +201,17 @@ impl EventSource {
                     Error::Browser(message)
                 }
             })?;
-        let reopen = options.retry.as_ref().map(|policy| Reopen {
-            url: raw.url(),
+        let reopen = Reopen {
+            url: absolute,
             with_credentials: options.with_credentials,
             param,
-            backoff: RefCell::new(policy.backoff()),
+            backoff: options
+                .retry
+                .as_ref()
+                .map(|policy| RefCell::new(policy.backoff())),
             should_retry: options.should_retry.clone(),
             opened_at: Cell::new(None),
-        });
+        };
         let shared = Shared::native(raw, reopen);
         if let Some(id) = &options.last_event_id {
             shared.set_last_event_id(id);
