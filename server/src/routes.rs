@@ -500,6 +500,12 @@ async fn finite(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Resp
     if event.as_deref().is_some_and(|e| !valid_event_name(e)) {
         return bad_request("event must not contain CR, LF or NUL characters");
     }
+    // `header_fails=1`: a reconnection that carries a Last-Event-ID header gets a 500 (like a
+    // proxy's error page), so the browser's EventSource gives up and only a client that
+    // reopens with the `lastEventId` query parameter can resume.
+    if flag_param(&q, "header_fails") && headers.contains_key("last-event-id") {
+        return text(StatusCode::INTERNAL_SERVER_ERROR, "resume with the query parameter\n");
+    }
     let start = resume_point(&headers, &q).map_or(Some(1), |id| id.checked_add(1));
     let Some(guard) = st.limits.try_acquire() else {
         return st.limits.too_many();

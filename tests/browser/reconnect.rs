@@ -227,3 +227,33 @@ async fn idle_timeout_counts_from_the_last_byte() {
     );
     source.close();
 }
+
+/// The browser gives up (its reconnection gets a 500); the retry policy reopens the source with
+/// the last event ID in the query parameter, and the stream resumes where it stopped.
+#[wasm_bindgen_test]
+async fn native_reopen_carries_the_last_event_id_in_the_query() {
+    let options = EventSourceOptions::new()
+        .transport(Transport::EventSource)
+        .last_event_id_param("lastEventId")
+        .retry(RetryPolicy::new().initial_delay(50).jitter(0.0).max_retries(Some(3)));
+    let source =
+        EventSource::with_options(&url("/finite?n=2&retry=50&header_fails=1"), &options).unwrap();
+    let ids = Rc::new(RefCell::new(Vec::new()));
+    let _m = source.on_message({
+        let ids = ids.clone();
+        move |event| ids.borrow_mut().push(event.last_event_id())
+    });
+    let reopened = Rc::new(RefCell::new(0));
+    let _r = source.on_reconnecting({
+        let reopened = reopened.clone();
+        move |event| {
+            assert_eq!(event.reason(), "unknown");
+            *reopened.borrow_mut() += 1;
+        }
+    });
+    wait_until("six events across reopens", 8000, || ids.borrow().len() >= 6).await;
+    source.close();
+    assert_eq!(&ids.borrow()[..6], ["1", "2", "3", "4", "5", "6"]);
+    assert!(*reopened.borrow() >= 2, "the policy reopened the source");
+    assert_eq!(source.url(), url("/finite?n=2&retry=50&header_fails=1"), "url() is the one given");
+}
