@@ -235,7 +235,12 @@ async fn native_reopen_carries_the_last_event_id_in_the_query() {
     let options = EventSourceOptions::new()
         .transport(Transport::EventSource)
         .last_event_id_param("lastEventId")
-        .retry(RetryPolicy::new().initial_delay(50).jitter(0.0).max_retries(Some(3)));
+        .retry(
+            RetryPolicy::new()
+                .initial_delay(50)
+                .jitter(0.0)
+                .max_retries(Some(3)),
+        );
     let source =
         EventSource::with_options(&url("/finite?n=2&retry=50&header_fails=1"), &options).unwrap();
     let ids = Rc::new(RefCell::new(Vec::new()));
@@ -251,9 +256,16 @@ async fn native_reopen_carries_the_last_event_id_in_the_query() {
             *reopened.borrow_mut() += 1;
         }
     });
-    wait_until("six events across reopens", 8000, || ids.borrow().len() >= 6).await;
+    wait_until("six events across reopens", 8000, || {
+        ids.borrow().len() >= 6
+    })
+    .await;
     source.close();
     assert_eq!(&ids.borrow()[..6], ["1", "2", "3", "4", "5", "6"]);
     assert!(*reopened.borrow() >= 2, "the policy reopened the source");
-    assert_eq!(source.url(), url("/finite?n=2&retry=50&header_fails=1"), "url() is the one given");
+    assert_eq!(
+        source.url(),
+        url("/finite?n=2&retry=50&header_fails=1"),
+        "url() is the one given"
+    );
 }
