@@ -306,15 +306,12 @@ async fn connect_once(
         }
     }
     let (url, init, fetch) = {
-        let Some(shared) = weak.upgrade() else {
+        let Some(shared) = running(weak) else {
             return Outcome::Stopped;
         };
         let Some(connection) = shared.connection() else {
             return Outcome::Stopped;
         };
-        if connection.stopped.get() {
-            return Outcome::Stopped;
-        }
         let last_event_id = shared.last_event_id();
         let init = match request_init(request, &extra, &last_event_id, connection) {
             Ok(init) => init,
@@ -420,15 +417,12 @@ async fn connect_once(
     // Announce the connection.
     let opened_at;
     {
-        let Some(shared) = weak.upgrade() else {
+        let Some(shared) = running(weak) else {
             return Outcome::Stopped;
         };
         let Some(connection) = shared.connection() else {
             return Outcome::Stopped;
         };
-        if connection.stopped.get() {
-            return Outcome::Stopped;
-        }
         connection.state.set(ReadyState::Open);
         opened_at = js_sys::Date::now();
         if shared.has_listeners("open") {
@@ -457,7 +451,7 @@ async fn connect_once(
                     let idle_ms = request.idle_timeout_ms.unwrap_or(u32::MAX);
                     let quiet = js_sys::Date::now() - last_byte;
                     if quiet >= f64::from(idle_ms) {
-                        let _ = reader.cancel();
+                        settle(reader.cancel());
                         return Outcome::Ended {
                             failure: Failure::IdleTimeout,
                             info: ErrorInfo::message(format!(
@@ -490,7 +484,7 @@ async fn connect_once(
         }
         last_byte = js_sys::Date::now();
         let Some(shared) = weak.upgrade() else {
-            let _ = reader.cancel();
+            settle(reader.cancel());
             return Outcome::Stopped;
         };
         let value = Reflect::get(&result, &"value".into()).unwrap_or_default();
@@ -527,16 +521,31 @@ async fn connect_once(
             }
         });
         if shared.is_closed() {
-            let _ = reader.cancel();
+            settle(reader.cancel());
             return Outcome::Stopped;
         }
     }
 }
 
+/// The source, if it is still running: not dropped, closed or stopped.
+fn running(weak: &Weak<Shared>) -> Option<Rc<Shared>> {
+    weak.upgrade().filter(|shared| {
+        !shared.is_closed() && shared.connection().is_some_and(|c| !c.stopped.get())
+    })
+}
+
 fn is_stopped(weak: &Weak<Shared>) -> bool {
-    weak.upgrade()
-        .map(|shared| shared.is_closed() || shared.connection().is_none_or(|c| c.stopped.get()))
-        .unwrap_or(true)
+    running(weak).is_none()
+}
+
+/// Lets a promise we do not wait for settle without an unhandled rejection (a cancelled or
+/// aborted body rejects its `cancel()` promise).
+fn settle(promise: Result<Promise, JsValue>) {
+    if let Ok(promise) = promise {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(promise).await;
+        });
+    }
 }
 
 fn header(response: &ResponseLike, name: &str) -> Option<String> {
@@ -612,7 +621,7 @@ async fn failure_of(response: &ResponseLike, status: u16, message: String) -> Er
                 body.extend(bytes.to_vec());
             }
         }
-        let _ = reader.cancel();
+        settle(reader.cancel());
     }
     body.truncate(ERROR_BODY_BYTES);
     ErrorInfo {

@@ -1,22 +1,13 @@
 // The JS API of the packed npm package, in headless Chromium, against the companion server.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { launch, openApp, publish, SERVER, unique } from './helpers.mjs';
+import { publish, SERVER, unique, usePage } from './helpers.mjs';
 
-let browser;
-let page;
-before(async () => {
-  browser = await launch();
-  page = await openApp(browser);
-});
-after(async () => {
-  assert.deepEqual(page.problems, [], 'no uncaught errors in the page');
-  await browser?.close();
-});
+const ctx = usePage();
 
 /** Runs `fn` in the page with the package module as its first argument. */
-const run = (fn, arg) => page.evaluate(
+const run = (fn, arg) => ctx.page.evaluate(
   async ([source, arg]) => {
     const lib = window.lib;
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -240,12 +231,12 @@ describe('typed extras', () => {
     }, channel);
     assert.equal(r, 'function');
     await publish(channel, 'a', 'ping');
-    await page.waitForFunction(() => window.__got.length === 1);
-    await page.evaluate(() => window.__off());
+    await ctx.page.waitForFunction(() => window.__got.length === 1);
+    await ctx.page.evaluate(() => window.__off());
     await publish(channel, 'b', 'ping');
     await publish(channel, 'c', 'message');
     await new Promise((r) => setTimeout(r, 300));
-    const got = await page.evaluate(() => { window.__es.close(); return window.__got; });
+    const got = await ctx.page.evaluate(() => { window.__es.close(); return window.__got; });
     assert.deepEqual(got, [['ping', 'a', true]]);
   });
 
@@ -319,11 +310,11 @@ describe('errors: reconnecting vs. given up', () => {
       window.__closeEs = es;
     }, channel);
     await publish(channel, 'before');
-    await page.waitForFunction(() => window.__closeGot.length === 1);
-    await page.evaluate(() => window.__closeEs.close());
+    await ctx.page.waitForFunction(() => window.__closeGot.length === 1);
+    await ctx.page.evaluate(() => window.__closeEs.close());
     await publish(channel, 'after');
     await new Promise((r) => setTimeout(r, 300));
-    const r = await page.evaluate(() => [window.__closeGot, window.__closeEs.readyState]);
+    const r = await ctx.page.evaluate(() => [window.__closeGot, window.__closeEs.readyState]);
     assert.deepEqual(r, [['before'], 2]);
   });
 });

@@ -1,20 +1,11 @@
 // The fetch transport in headless Chromium: identical events to the browser's own EventSource,
 // headers, POST, honest errors, and a dedicated Web Worker.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { launch, openApp, SERVER } from './helpers.mjs';
+import { SERVER, usePage } from './helpers.mjs';
 
-let browser;
-let page;
-before(async () => {
-  browser = await launch();
-  page = await openApp(browser);
-});
-after(async () => {
-  assert.deepEqual(page.problems, [], 'no uncaught errors in the page');
-  await browser?.close();
-});
+const ctx = usePage();
 
 // Every event type the fixtures use; the browser's EventSource only reports types it listens to.
 const TYPES = ['message', 'tick', 'notice', 'data', 'update', 'ping', 'custom', 'error', 'open'];
@@ -23,7 +14,7 @@ const TYPES = ['message', 'tick', 'notice', 'data', 'update', 'ping', 'custom', 
  * Collects the events of `url` through both transports at once, each until nothing has arrived
  * for `quietMs` (the fixtures stay open, so neither reconnects).
  */
-const collectBoth = (url, quietMs = 300) => page.evaluate(async ([url, types, quietMs]) => {
+const collectBoth = (url, quietMs = 300) => ctx.page.evaluate(async ([url, types, quietMs]) => {
   const collect = async (transport) => {
     const es = new window.lib.EventSource(url, { transport });
     const events = [];
@@ -66,7 +57,7 @@ describe('differential: fetch transport vs. the browser EventSource', async () =
 
 describe('fetch transport features', () => {
   test('custom headers (static and from a function), POST body and Accept reach the server', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await ctx.page.evaluate(async () => {
       let calls = 0;
       const es = new window.lib.EventSource('/echo', {
         method: 'POST',
@@ -86,7 +77,7 @@ describe('fetch transport features', () => {
   });
 
   test('transport auto picks the browser EventSource for a plain GET and fetch when headers are set', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await ctx.page.evaluate(async () => {
       const plain = new window.lib.EventSource('/echo', { transport: 'auto' });
       const withHeaders = new window.lib.EventSource('/echo', { headers: { 'X-A': '1' } });
       const read = (es) => new Promise((resolve) => es.addEventListener('message', (e) => resolve(JSON.parse(e.data)), { once: true }));
@@ -101,7 +92,7 @@ describe('fetch transport features', () => {
   });
 
   test('401 is fatal and carries status, status text, headers and body', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await ctx.page.evaluate(async () => {
       const es = new window.lib.EventSource('/status/401', { transport: 'fetch' });
       const e = await new Promise((resolve) => { es.onerror = resolve; });
       await new Promise((r) => setTimeout(r, 200));
@@ -116,7 +107,7 @@ describe('fetch transport features', () => {
 
   for (const [path, pattern] of [['/status/204', /204/], ['/wrong-type', /Content-Type/], ['/status/500', /500/]]) {
     test(`${path} fails without reconnecting`, async () => {
-      const r = await page.evaluate(async (path) => {
+      const r = await ctx.page.evaluate(async (path) => {
         const before = await (await fetch('/stats')).json();
         const es = new window.lib.EventSource(path, { transport: 'fetch' });
         const errors = [];
@@ -134,7 +125,7 @@ describe('fetch transport features', () => {
   }
 
   test('a dropped stream reconnects with Last-Event-ID and the server retry delay', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await ctx.page.evaluate(async () => {
       const es = new window.lib.EventSource('/finite?n=2&retry=50', { transport: 'fetch' });
       const ids = [];
       const states = [];
@@ -151,7 +142,7 @@ describe('fetch transport features', () => {
   });
 
   test('close() aborts the request: the server sees the connection go', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await ctx.page.evaluate(async () => {
       const stats = async () => (await fetch('/stats')).json();
       const channel = `close-${Math.random()}`;
       const es = new window.lib.EventSource(`/events?channel=${channel}`, { transport: 'fetch' });
@@ -170,7 +161,7 @@ describe('fetch transport features', () => {
   });
 
   test('an injected fetch is used', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await ctx.page.evaluate(async () => {
       const seen = [];
       const es = new window.lib.EventSource('/fixture/basic', {
         fetch: (url, init) => { seen.push([url, init.method, init.headers.get('accept')]); return fetch(url, init); },
@@ -184,7 +175,7 @@ describe('fetch transport features', () => {
   });
 
   test('bad fetch options are TypeErrors', async () => {
-    const r = await page.evaluate(() => {
+    const r = await ctx.page.evaluate(() => {
       const attempt = (options) => { try { new window.lib.EventSource('/echo', options).close(); return null; } catch (e) { return [e.name, e.message]; } };
       return [
         attempt({ transport: 'carrier-pigeon' }),
@@ -201,7 +192,7 @@ describe('fetch transport features', () => {
 describe('dedicated Web Worker', () => {
   for (const transport of ['fetch', 'auto']) {
     test(`transport ${transport} in a worker`, async () => {
-      const r = await page.evaluate(async (transport) => {
+      const r = await ctx.page.evaluate(async (transport) => {
         const worker = new Worker('/app/worker.mjs', { type: 'module' });
         const message = () => new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); });
         const ready = await message();

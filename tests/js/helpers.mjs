@@ -1,4 +1,7 @@
 // Shared by the JS and end-to-end tests: the companion server's URL and a headless Chromium.
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+
 import { chromium } from 'playwright-core';
 
 export const SERVER = process.env.SSE_SERVER_URL;
@@ -46,3 +49,21 @@ export async function publish(channel, data, event) {
 }
 
 export const unique = (prefix) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+
+/**
+ * For a test file: opens the scratch app in a fresh browser before its tests and closes it
+ * after them, failing if the page had uncaught errors. `ctx.page` is set once the tests run.
+ */
+export function usePage() {
+  const ctx = { browser: null, page: null };
+  before(async () => {
+    ctx.browser = await launch();
+    ctx.page = await openApp(ctx.browser);
+  });
+  after(async () => {
+    const problems = ctx.page?.problems ?? [];
+    await ctx.browser?.close();
+    assert.deepEqual(problems, [], 'no uncaught errors in the page');
+  });
+  return ctx;
+}

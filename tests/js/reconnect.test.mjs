@@ -1,28 +1,19 @@
 // Reconnection through the JS API of the packed package, in headless Chromium: the retry
 // policy, `reconnecting` events, `shouldRetry`, and the lifecycle triggers.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { launch, openApp, publish, unique } from './helpers.mjs';
+import { publish, unique, usePage } from './helpers.mjs';
 
-let browser;
-let page;
-before(async () => {
-  browser = await launch();
-  page = await openApp(browser);
-});
-after(async () => {
-  assert.deepEqual(page.problems, [], 'no uncaught errors in the page');
-  await browser?.close();
-});
+const ctx = usePage();
 
-const requests = (path) => page.evaluate(async (path) => ((await (await fetch('/stats')).json()).requests[path] ?? 0), path);
+const requests = (path) => ctx.page.evaluate(async (path) => ((await (await fetch('/stats')).json()).requests[path] ?? 0), path);
 
 describe('retry policy', () => {
   for (const transport of ['eventsource', 'fetch']) {
     test(`${transport}: reconnecting events with growing delays, then a fatal error after maxRetries`, async () => {
       const before = await requests('/status/500');
-      const r = await page.evaluate(async (transport) => {
+      const r = await ctx.page.evaluate(async (transport) => {
         const es = new window.lib.EventSource('/status/500', { transport, retry: { initialDelay: 20, jitter: 0, maxRetries: 2 } });
         const log = [];
         es.addEventListener('reconnecting', (e) => log.push(['reconnecting', e.attempt, e.delay, e.target === es, es.readyState]));
@@ -43,7 +34,7 @@ describe('retry policy', () => {
   }
 
   test('shouldRetry overrides the classification', async () => {
-    const r = await page.evaluate(async () => {
+    const r = await ctx.page.evaluate(async () => {
       const asked = [];
       const es = new window.lib.EventSource('/status/401', {
         transport: 'fetch',
@@ -61,7 +52,7 @@ describe('retry policy', () => {
   });
 
   test('bad retry options are TypeErrors', async () => {
-    const r = await page.evaluate(() => {
+    const r = await ctx.page.evaluate(() => {
       const attempt = (options) => { try { new window.lib.EventSource('/echo', options).close(); return null; } catch (e) { return e.name; } };
       return [attempt({ retry: 'yes' }), attempt({ retry: { maxDelay: -1 } }), attempt({ retry: { jitter: 2 } }), attempt({ shouldRetry: 1 }), attempt({ idleTimeout: 0 })];
     });
@@ -74,20 +65,20 @@ describe('lifecycle triggers', () => {
     test(`${transport}: reconnectOnOnline skips the retry wait`, async () => {
       const path = '/status/503';
       const before = await requests(path);
-      await page.evaluate(async (transport) => {
+      await ctx.page.evaluate(async (transport) => {
         const es = new window.lib.EventSource('/status/503', { transport, retry: { initialDelay: 20000, jitter: 0, maxRetries: 1 }, reconnectOnOnline: true });
         await new Promise((resolve) => es.addEventListener('reconnecting', resolve, { once: true }));
         window.dispatchEvent(new Event('online'));
         window.__onlineEs = es;
       }, transport);
       await new Promise((r) => setTimeout(r, 700));
-      await page.evaluate(() => window.__onlineEs.close());
+      await ctx.page.evaluate(() => window.__onlineEs.close());
       assert.equal(await requests(path) - before, 2, 'the retry happened at once, not after 20 s');
     });
 
     test(`${transport}: pauseWhenHidden closes while hidden and resumes from the last id`, async () => {
       const channel = unique(`hidden-${transport}`);
-      await page.evaluate(async ([transport, channel]) => {
+      await ctx.page.evaluate(async ([transport, channel]) => {
         let visibility = 'visible';
         Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
         window.__setVisibility = (v) => { visibility = v; document.dispatchEvent(new Event('visibilitychange')); };
@@ -97,18 +88,18 @@ describe('lifecycle triggers', () => {
         await new Promise((resolve) => { es.onopen = resolve; });
       }, [transport, channel]);
       await publish(channel, 'a');
-      await page.waitForFunction(() => window.__hidden.got.length === 1);
-      const openBefore = await page.evaluate(async () => (await (await fetch('/stats')).json()).open_connections);
-      await page.evaluate(() => window.__setVisibility('hidden'));
+      await ctx.page.waitForFunction(() => window.__hidden.got.length === 1);
+      const openBefore = await ctx.page.evaluate(async () => (await (await fetch('/stats')).json()).open_connections);
+      await ctx.page.evaluate(() => window.__setVisibility('hidden'));
       await new Promise((r) => setTimeout(r, 300));
-      const whileHidden = await page.evaluate(async () => [window.__hidden.es.readyState, (await (await fetch('/stats')).json()).open_connections]);
+      const whileHidden = await ctx.page.evaluate(async () => [window.__hidden.es.readyState, (await (await fetch('/stats')).json()).open_connections]);
       await publish(channel, 'b');
       await publish(channel, 'c');
       await new Promise((r) => setTimeout(r, 300));
-      const gotWhileHidden = await page.evaluate(() => window.__hidden.got.length);
-      await page.evaluate(() => window.__setVisibility('visible'));
-      await page.waitForFunction(() => window.__hidden.got.length === 3, null, { timeout: 5000 });
-      const got = await page.evaluate(() => { window.__hidden.es.close(); delete document.visibilityState; return window.__hidden.got; });
+      const gotWhileHidden = await ctx.page.evaluate(() => window.__hidden.got.length);
+      await ctx.page.evaluate(() => window.__setVisibility('visible'));
+      await ctx.page.waitForFunction(() => window.__hidden.got.length === 3, null, { timeout: 5000 });
+      const got = await ctx.page.evaluate(() => { window.__hidden.es.close(); delete document.visibilityState; return window.__hidden.got; });
       assert.equal(whileHidden[0], 0, 'CONNECTING while paused');
       assert.equal(whileHidden[1], openBefore - 1, 'the connection was closed while hidden');
       assert.equal(gotWhileHidden, 1);
@@ -117,7 +108,7 @@ describe('lifecycle triggers', () => {
 
     test(`${transport}: reopenOnPageshow reconnects after a back/forward cache restore`, async () => {
       const channel = unique(`bfcache-${transport}`);
-      await page.evaluate(async ([transport, channel]) => {
+      await ctx.page.evaluate(async ([transport, channel]) => {
         const es = new window.lib.EventSource(`/events?channel=${channel}`, { transport, reopenOnPageshow: true });
         window.__bf = { es, opens: 0, got: [] };
         es.onopen = () => { window.__bf.opens += 1; };
@@ -126,10 +117,10 @@ describe('lifecycle triggers', () => {
         window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
         window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
       }, [transport, channel]);
-      await page.waitForFunction(() => window.__bf.opens === 2, null, { timeout: 5000 });
+      await ctx.page.waitForFunction(() => window.__bf.opens === 2, null, { timeout: 5000 });
       await publish(channel, 'after restore');
-      await page.waitForFunction(() => window.__bf.got.length === 1, null, { timeout: 5000 });
-      const r = await page.evaluate(() => { window.__bf.es.close(); return [window.__bf.opens, window.__bf.got]; });
+      await ctx.page.waitForFunction(() => window.__bf.got.length === 1, null, { timeout: 5000 });
+      const r = await ctx.page.evaluate(() => { window.__bf.es.close(); return [window.__bf.opens, window.__bf.got]; });
       assert.deepEqual(r, [2, ['after restore']]);
     });
   }
