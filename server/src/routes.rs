@@ -504,7 +504,10 @@ async fn finite(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Resp
     // proxy's error page), so the browser's EventSource gives up and only a client that
     // reopens with the `lastEventId` query parameter can resume.
     if flag_param(&q, "header_fails") && headers.contains_key("last-event-id") {
-        return text(StatusCode::INTERNAL_SERVER_ERROR, "resume with the query parameter\n");
+        return text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "resume with the query parameter\n",
+        );
     }
     let start = resume_point(&headers, &q).map_or(Some(1), |id| id.checked_add(1));
     let Some(guard) = st.limits.try_acquire() else {
