@@ -8,18 +8,11 @@ pub const DEFAULT_PORT: u16 = 8787;
 /// Largest accepted value for the millisecond flags (one day).
 const MAX_MS: u64 = 86_400_000;
 
-/// Route prefixes owned by the API; a `--mount` may not shadow them.
-const RESERVED_SEGMENTS: &[&str] = &[
-    "events",
-    "publish",
-    "stats",
-    "fixture",
-    "status",
-    "wrong-type",
-    "finite",
-    "echo",
-    "set-cookie",
-];
+/// Largest accepted `--replay-bytes` (16 GiB).
+const MAX_REPLAY_BYTES: u64 = 16 << 30;
+
+/// Default of `--replay-bytes`: what all replay buffers together may hold.
+pub const DEFAULT_REPLAY_BYTES: usize = 64 << 20;
 
 /// Everything the server needs to run. `Config::default()` matches the CLI defaults
 /// (except that tests usually want `tick_ms: 0`).
@@ -47,6 +40,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Number of events kept per channel for replay.
     pub replay: usize,
+    /// Bytes all channels' replay buffers may hold together; the oldest events are evicted
+    /// first (see [`crate::hub`]).
+    pub replay_bytes: usize,
     /// Maximum number of pub/sub channels (not a CLI flag).
     pub max_channels: usize,
     /// Capacity of each channel's broadcast queue (not a CLI flag). Slow subscribers that fall
@@ -68,6 +64,7 @@ impl Default for Config {
             max_connections: 1000,
             max_body_bytes: 65536,
             replay: 1000,
+            replay_bytes: DEFAULT_REPLAY_BYTES,
             max_channels: 1000,
             broadcast_capacity: 256,
         }
@@ -93,14 +90,20 @@ Options:
   --port N               port to listen on (default: $PORT, else 8787; 0 = ephemeral)
   --www DIR              static files served at / (default: www)
   --pkg DIR              static files served at /pkg (default: pkg/web)
-  --mount PREFIX=DIR     also serve DIR under PREFIX, e.g. /app=tests/app (repeatable)
-  --test-mode            enable CORS for the --cors-origin origins
+  --mount PREFIX=DIR     also serve DIR under PREFIX, e.g. /app=tests/app (repeatable; a
+                         PREFIX starting with an API route segment such as /events is refused)
+  --test-mode            enable CORS for the --cors-origin origins and the fault injection
+                         used by the tests: POST /admin/outage, POST /burst and
+                         GET /events?chaos=SEED (without it those answer 404, 404, 400)
   --cors-origin ORIGIN   origin allowed by CORS in test mode, e.g. http://127.0.0.1:9000 (repeatable)
   --tick-ms N            demo channel tick period in ms, 0 disables (default: 2000)
   --keepalive-ms N       keep-alive comment after N idle ms on /events, 0 disables (default: 15000)
   --max-connections N    maximum open streaming responses (default: 1000)
   --max-body-bytes N     maximum /publish body size (default: 65536)
   --replay N             events kept per channel for Last-Event-ID replay (default: 1000)
+  --replay-bytes N       bytes all channels' replay buffers may hold together, each event
+                         counted as its wire size + 64; the oldest events of any channel are
+                         evicted first (default: 67108864 = 64 MiB)
   -h, --help             print this help
 ";
 
@@ -141,6 +144,7 @@ where
                 | "--max-connections"
                 | "--max-body-bytes"
                 | "--replay"
+                | "--replay-bytes"
         );
         if !known {
             return Err(format!("unknown argument: {arg}"));
@@ -172,6 +176,10 @@ where
                 cfg.max_body_bytes = parse_num(&value, "--max-body-bytes", 64 << 20)? as usize
             }
             "--replay" => cfg.replay = parse_num(&value, "--replay", 1_000_000)? as usize,
+            "--replay-bytes" => {
+                let n = parse_num(&value, "--replay-bytes", MAX_REPLAY_BYTES)?;
+                cfg.replay_bytes = usize::try_from(n).unwrap_or(usize::MAX);
+            }
             _ => unreachable!("flag list checked above"),
         }
     }
@@ -240,7 +248,7 @@ fn parse_mount(value: &str) -> Result<(String, PathBuf), String> {
         ));
     }
     let first = prefix[1..].split('/').next().unwrap_or("");
-    if RESERVED_SEGMENTS.contains(&first) {
+    if crate::routes::is_api_segment(first) {
         return Err(format!(
             "--mount: prefix {prefix:?} would shadow the API route /{first}"
         ));
@@ -276,6 +284,7 @@ mod tests {
         assert_eq!(c.max_connections, 1000);
         assert_eq!(c.max_body_bytes, 65536);
         assert_eq!(c.replay, 1000);
+        assert_eq!(c.replay_bytes, 64 << 20);
     }
 
     #[test]
@@ -303,6 +312,7 @@ mod tests {
             "10",
             "--replay",
             "5",
+            "--replay-bytes=4096",
         ]);
         assert_eq!(c.port, 0);
         assert_eq!(c.www, PathBuf::from("site"));
@@ -317,7 +327,7 @@ mod tests {
         assert!(c.test_mode);
         assert_eq!(c.cors_origins, vec!["http://127.0.0.1:9000".to_string()]);
         assert_eq!((c.tick_ms, c.keepalive_ms, c.max_connections), (0, 50, 3));
-        assert_eq!((c.max_body_bytes, c.replay), (10, 5));
+        assert_eq!((c.max_body_bytes, c.replay, c.replay_bytes), (10, 5, 4096));
     }
 
     #[test]
@@ -344,6 +354,8 @@ mod tests {
             &["--mount", "/a/../b=dir"],
             &["--mount", "/a=x", "--mount", "/a/=y"],
             &["--test-mode=1"],
+            &["--replay-bytes", "-1"],
+            &["--replay-bytes", "99999999999999999"],
             &["--cors-origin", ""],
             &["positional"],
         ] {
@@ -351,5 +363,39 @@ mod tests {
         }
         assert_eq!(parse(&["--help"]), Ok(Command::Help));
         assert_eq!(parse(&["-h"]), Ok(Command::Help));
+        assert!(USAGE.contains("--replay-bytes N"));
+    }
+
+    #[test]
+    fn mounts_may_not_shadow_any_api_route() {
+        let paths = crate::routes::api_paths();
+        for route in [
+            "/admin/outage",
+            "/burst",
+            "/fixtures",
+            "/events",
+            "/set-cookie",
+        ] {
+            assert!(paths.contains(&route), "{route} is an API route");
+        }
+        for path in paths {
+            let prefix = path.split("/{").next().unwrap_or(path);
+            let err = parse(&["--mount", &format!("{prefix}=dir")]).unwrap_err();
+            assert!(
+                err.contains("would shadow the API route"),
+                "{prefix}: {err}"
+            );
+            let first = prefix
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or("");
+            let nested = format!("/{first}/deeper=dir");
+            assert!(parse(&["--mount", &nested]).is_err(), "{nested}");
+        }
+        // Near misses are fine.
+        for ok in ["/bursts=dir", "/admins/x=dir", "/app=dir", "/pkg2=dir"] {
+            assert!(parse(&["--mount", ok]).is_ok(), "{ok}");
+        }
     }
 }

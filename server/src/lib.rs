@@ -4,6 +4,7 @@
 //! The binary (`src/main.rs`) only parses arguments and calls [`serve`]; tests start the same
 //! app in-process on an ephemeral port.
 
+pub mod burst;
 pub mod chaos;
 pub mod config;
 mod cors;
@@ -29,7 +30,7 @@ use tokio::task::JoinHandle;
 pub use config::Config;
 pub use routes::router;
 
-use hub::Hub;
+use hub::{Hub, HubLimits};
 use limits::Limits;
 use static_files::StaticDirs;
 
@@ -48,6 +49,8 @@ pub struct AppState {
     pub requests: counters::RequestCounts,
     /// Injected outages (test mode).
     pub outages: chaos::Outages,
+    /// Bursts scheduled for later (test mode).
+    pub bursts: burst::Scheduled,
     statics: StaticDirs,
     shutdown_tx: watch::Sender<bool>,
 }
@@ -57,14 +60,16 @@ impl AppState {
     pub fn new(config: Config) -> Arc<Self> {
         let (shutdown_tx, _) = watch::channel(false);
         Arc::new(AppState {
-            hub: Hub::new(
-                config.max_channels,
-                config.replay,
-                config.broadcast_capacity,
-            ),
+            hub: Hub::new(HubLimits {
+                max_channels: config.max_channels,
+                replay: config.replay,
+                replay_bytes: config.replay_bytes,
+                broadcast_capacity: config.broadcast_capacity,
+            }),
             limits: Limits::new(config.max_connections),
             requests: counters::RequestCounts::default(),
             outages: chaos::Outages::default(),
+            bursts: burst::Scheduled::default(),
             statics: StaticDirs::new(config.www.clone(), config.pkg.clone(), &config.mounts),
             shutdown_tx,
             config,
@@ -136,14 +141,14 @@ pub fn spawn_ticker(state: &Arc<AppState>) -> Option<JoinHandle<()>> {
             }
             n += 1;
             let data = json!({ "n": n, "time": unix_ms().to_string() }).to_string();
-            channel.publish(Some("tick".to_string()), data);
+            channel.publish(Some("tick"), &data);
             if n.is_multiple_of(5) {
                 let data = format!(
                     "notice #{}\nthe server is alive\nconnections: {}",
                     n / 5,
                     state.limits.open()
                 );
-                channel.publish(Some("notice".to_string()), data);
+                channel.publish(Some("notice"), &data);
             }
         }
     }))

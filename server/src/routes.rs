@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use bytes::{Bytes, BytesMut};
 use futures_util::{stream, StreamExt};
@@ -19,8 +19,10 @@ use tokio::time::Instant;
 
 use crate::hub::{Channel, Event, HubError, MAX_CHANNEL_NAME};
 use crate::limits::{read_body, read_body_truncated};
-use crate::sse::{render_event, sse_response, streaming_body, text, valid_event_name, KEEP_ALIVE};
-use crate::{cors, fixtures, static_files, AppState};
+use crate::sse::{
+    abortable_body, render_event, sse_response, streaming_body, text, valid_event_name, KEEP_ALIVE,
+};
+use crate::{burst, chaos, cors, fixtures, static_files, AppState};
 
 /// Largest `?n=` for `/finite`.
 pub const MAX_FINITE: u64 = 100_000;
@@ -34,21 +36,45 @@ const BATCH_BYTES: usize = 64 * 1024;
 type Shared = State<Arc<AppState>>;
 type Params = Query<HashMap<String, String>>;
 
+/// Every API route. The router is built from this table, and `--mount` refuses prefixes
+/// whose first segment is one of theirs (see [`is_api_segment`]), so the two cannot drift.
+fn api_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
+    vec![
+        ("/events", get(events)),
+        ("/publish", post(publish)),
+        ("/stats", get(stats)),
+        ("/fixtures", get(fixture_names)),
+        ("/fixture/{name}", get(fixture)),
+        ("/status/{code}", get(status)),
+        ("/wrong-type", get(wrong_type)),
+        ("/finite", get(finite)),
+        ("/echo", get(echo).post(echo)),
+        ("/set-cookie", get(set_cookie)),
+        ("/admin/outage", post(outage)),
+        ("/burst", post(burst)),
+    ]
+}
+
+/// The paths of all API routes, as given to the router (e.g. `/fixture/{name}`).
+pub fn api_paths() -> Vec<&'static str> {
+    api_routes().into_iter().map(|(path, _)| path).collect()
+}
+
+/// True if `segment` is the first path segment of an API route (a static mount there would
+/// be shadowed).
+pub fn is_api_segment(segment: &str) -> bool {
+    api_paths()
+        .iter()
+        .any(|path| path.trim_start_matches('/').split('/').next() == Some(segment))
+}
+
 /// Builds the router for `state` (CORS is layered on only in test mode).
 pub fn router(state: Arc<AppState>) -> Router {
-    let router = Router::new()
-        .route("/events", get(events))
-        .route("/publish", post(publish))
-        .route("/stats", get(stats))
-        .route("/fixtures", get(fixture_names))
-        .route("/fixture/{name}", get(fixture))
-        .route("/status/{code}", get(status))
-        .route("/wrong-type", get(wrong_type))
-        .route("/finite", get(finite))
-        .route("/echo", get(echo).post(echo))
-        .route("/set-cookie", get(set_cookie))
-        .route("/admin/outage", post(outage))
-        .route("/burst", post(burst))
+    let router = api_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, method)| {
+            router.route(path, method)
+        })
         .fallback(static_files::handler)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -198,9 +224,9 @@ async fn events(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Resp
         Ok(r) => r.unwrap_or(3000),
         Err(msg) => return bad_request(msg),
     };
-    let chaos = match (num_param(&q, "chaos"), num_param(&q, "chaos_bytes")) {
-        (Ok(seed), Ok(bytes)) => seed.map(|seed| (seed, bytes.unwrap_or(20_000).max(1))),
-        (Err(msg), _) | (_, Err(msg)) => return bad_request(msg),
+    let chaos = match chaos_offset(&st, &q, resume) {
+        Ok(offset) => offset,
+        Err(msg) => return bad_request(msg),
     };
     let sub = channel.subscribe(resume);
     let keepalive =
@@ -219,18 +245,36 @@ async fn events(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Resp
         let chunk = s.next_chunk().await?;
         Some((chunk, s))
     });
-    // An injected outage ends the stream.
-    let inner = inner.take_until(st.outages.next_outage());
-    let body = match chaos {
-        Some((seed, mean_bytes)) => {
-            let connection = st.outages.next_connection();
-            let mut rng = crate::chaos::Rng::new(seed ^ connection.wrapping_mul(0x9E37_79B9));
-            let cut = crate::chaos::cut_after_random_bytes(inner, &mut rng, mean_bytes);
-            streaming_body(cut, false, st.shutdown(), guard)
-        }
-        None => streaming_body(inner, false, st.shutdown(), guard),
+    let inner = match chaos {
+        Some(offset) => chaos::cut_after_first_event(inner, offset).boxed(),
+        None => inner.map(Ok).boxed(),
     };
-    sse_response(StatusCode::OK, body)
+    // An injected outage drops the stream.
+    let inner = chaos::abort_when(inner, st.outages.next_outage(), "outage");
+    sse_response(
+        StatusCode::OK,
+        abortable_body(inner, false, st.shutdown(), guard),
+    )
+}
+
+/// `?chaos=SEED[&chaos_bytes=MEAN]` (test mode only; 400 otherwise): the connection is dropped
+/// [`chaos::cut_offset`] bytes (1..=2×MEAN, default MEAN 20000) after the end of its first
+/// event. The offset depends only on the seed and the resume point, so a run is reproducible.
+fn chaos_offset(
+    st: &AppState,
+    q: &HashMap<String, String>,
+    resume: Option<u64>,
+) -> Result<Option<u64>, String> {
+    let seed = num_param(q, "chaos")?;
+    let mean = num_param(q, "chaos_bytes")?;
+    let Some(seed) = seed else {
+        return Ok(None);
+    };
+    if !st.config.test_mode {
+        return Err("chaos needs --test-mode".to_string());
+    }
+    let mean = mean.unwrap_or(20_000).max(1);
+    Ok(Some(chaos::cut_offset(seed, resume, mean)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,9 +294,10 @@ async fn outage(State(st): Shared, Query(q): Params) -> Response {
 }
 
 /// `POST /burst?channel=C&n=N&per_ms=K&delay_ms=D` (test mode): publishes N events (data `1`..`N`)
-/// to channel C, K per millisecond (default: all at once). Without `delay_ms` it answers when
-/// all are published; with it, it answers at once and publishes after D ms (e.g. during an
-/// outage).
+/// to channel C, K per millisecond (default: all at once, yielding to other tasks now and
+/// then). Without `delay_ms` it answers when all are published; with it, it answers at once
+/// and publishes after D ms (e.g. during an outage). At most [`burst::MAX_SCHEDULED`] delayed
+/// bursts may be pending (503 beyond); they are cancelled at shutdown.
 async fn burst(State(st): Shared, Query(q): Params) -> Response {
     if !st.config.test_mode {
         return text(StatusCode::NOT_FOUND, "bursts need --test-mode\n");
@@ -276,30 +321,27 @@ async fn burst(State(st): Shared, Query(q): Params) -> Response {
         Ok(c) => c,
         Err(e) => return hub_error(e),
     };
-    let publish_all = async move {
-        let mut ids = (0, 0);
-        for k in 1..=n {
-            let (id, _) = channel.publish(None, k.to_string());
-            if k == 1 {
-                ids.0 = id;
-            }
-            ids.1 = id;
-            if per_ms > 0 && k % per_ms == 0 {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        }
-        ids
-    };
     if let Some(delay) = delay_ms {
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(delay.min(60_000))).await;
-            publish_all.await;
-        });
+        let delay = Duration::from_millis(delay.min(MAX_DELAY_MS));
+        if !st.bursts.schedule(channel, n, per_ms, delay, st.shutdown()) {
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "too many scheduled bursts (limit {})\n",
+                    burst::MAX_SCHEDULED
+                ),
+            );
+        }
         return Json(json!({ "channel": name, "scheduled": n })).into_response();
     }
-    let (first, last) = publish_all.await;
-    Json(json!({ "channel": name, "first_id": first, "last_id": last, "published": n }))
-        .into_response()
+    let done = burst::publish(&channel, n, per_ms, &st.shutdown()).await;
+    Json(json!({
+        "channel": name,
+        "first_id": done.first_id,
+        "last_id": done.last_id,
+        "published": done.count,
+    }))
+    .into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,7 +406,7 @@ async fn publish(State(st): Shared, headers: HeaderMap, body: Body) -> Response 
         Ok(c) => c,
         Err(e) => return hub_error(e),
     };
-    let (id, receivers) = ch.publish(event, data);
+    let (id, receivers) = ch.publish(event.as_deref(), &data);
     Json(json!({ "id": id, "channel": channel, "receivers": receivers })).into_response()
 }
 
@@ -433,6 +475,12 @@ async fn status(State(st): Shared, Path(code): Path<String>, Query(q): Params) -
     let Some(status) = status else {
         return bad_request(format!("status code must be 100..=599, got {code:?}"));
     };
+    if status.is_informational() {
+        return bad_request(format!(
+            "status {} is informational and cannot be a final response",
+            status.as_u16()
+        ));
+    }
     let retry_after = match q.get("retry_after").map(|v| HeaderValue::from_str(v)) {
         None => None,
         Some(Ok(v)) => Some(v),
@@ -445,10 +493,7 @@ async fn status(State(st): Shared, Path(code): Path<String>, Query(q): Params) -
         let inner = stream::once(async { Bytes::from_static(b"data: ok\n\n") });
         sse_response(status, streaming_body(inner, true, st.shutdown(), guard))
     } else {
-        let body = if status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED
-        {
+        let body = if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
             Body::empty()
         } else {
             Body::from(format!("status {}", status.as_u16()))

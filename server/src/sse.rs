@@ -1,6 +1,6 @@
 //! SSE wire format and the generic streaming-body wrapper.
 
-use std::convert::Infallible;
+use std::io;
 use std::pin::Pin;
 
 use axum::body::Body;
@@ -84,7 +84,7 @@ pub fn text(status: StatusCode, body: impl Into<String>) -> Response {
         .into_response()
 }
 
-type BoxStream = Pin<Box<dyn Stream<Item = Bytes> + Send>>;
+type BoxStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
 struct Streaming {
     inner: Option<BoxStream>,
@@ -95,6 +95,7 @@ struct Streaming {
 
 enum Step {
     Item(Bytes),
+    Abort(io::Error),
     InnerDone,
     Stop,
 }
@@ -105,6 +106,16 @@ enum Step {
 pub fn streaming_body<S>(inner: S, hold_open: bool, shutdown: Shutdown, guard: ConnGuard) -> Body
 where
     S: Stream<Item = Bytes> + Send + 'static,
+{
+    abortable_body(inner.map(Ok), hold_open, shutdown, guard)
+}
+
+/// Like [`streaming_body`], but an error from `inner` aborts the connection: hyper closes it
+/// without the terminating chunk, so the client sees an interrupted read rather than the end
+/// of the response. Everything written before the error reaches the client first.
+pub fn abortable_body<S>(inner: S, hold_open: bool, shutdown: Shutdown, guard: ConnGuard) -> Body
+where
+    S: Stream<Item = io::Result<Bytes>> + Send + 'static,
 {
     let state = Streaming {
         inner: Some(Box::pin(inner)),
@@ -119,7 +130,11 @@ where
                     tokio::select! {
                         biased;
                         _ = st.shutdown.wait() => Step::Stop,
-                        item = inner.next() => item.map_or(Step::InnerDone, Step::Item),
+                        item = inner.next() => match item {
+                            None => Step::InnerDone,
+                            Some(Ok(bytes)) => Step::Item(bytes),
+                            Some(Err(err)) => Step::Abort(err),
+                        },
                     }
                 }
                 None if st.hold_open => {
@@ -129,7 +144,15 @@ where
                 None => Step::Stop,
             };
             match step {
-                Step::Item(bytes) => return Some((Ok::<_, Infallible>(bytes), st)),
+                Step::Item(bytes) => return Some((Ok(bytes), st)),
+                Step::Abort(err) => {
+                    // hyper drops what it has buffered but not yet written when the body
+                    // fails; yielding once lets it flush the data before the error.
+                    tokio::task::yield_now().await;
+                    st.inner = None;
+                    st.hold_open = false;
+                    return Some((Err(err), st));
+                }
                 Step::InnerDone => st.inner = None,
                 Step::Stop => return None,
             }

@@ -137,6 +137,9 @@ fn bad_arguments_exit_2_with_usage() {
         &["--port", "nope"],
         &["--tick-ms"],
         &["--mount", "relative=dir"],
+        &["--mount", "/burst=dir"],
+        &["--mount", "/admin/x=dir"],
+        &["--replay-bytes", "lots"],
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -146,5 +149,7 @@ fn bad_arguments_exit_2_with_usage() {
     }
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("--max-connections"));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--max-connections"));
+    assert!(help.contains("--replay-bytes N"), "{help}");
 }

@@ -231,12 +231,12 @@ async fn lagging_subscriber_recovers_from_the_buffer() {
     within("prelude", conn.read_until(&mut acc, |b| b.len() >= 13)).await;
     let ch = server.state.hub.channel("lag").unwrap();
     for i in 1..=500u64 {
-        ch.publish(None, i.to_string());
+        ch.publish(None, &i.to_string());
     }
     let evs = read_events(&mut conn, &mut acc, 500).await;
     assert_eq!(ids(&evs), (1..=500).collect::<Vec<_>>());
     // And live delivery continues afterwards.
-    ch.publish(Some("after".into()), "x".into());
+    ch.publish(Some("after"), "x");
     let evs = read_events(&mut conn, &mut acc, 501).await;
     assert_eq!(evs[500].event.as_deref(), Some("after"));
     server.stop().await;
@@ -335,7 +335,7 @@ async fn publish_validation() {
 }
 
 #[tokio::test]
-async fn too_many_channels_is_503() {
+async fn channel_limit_evicts_idle_channels_and_refuses_only_when_all_are_in_use() {
     let server = TestServer::start(Config {
         max_channels: 2,
         ..config()
@@ -343,11 +343,78 @@ async fn too_many_channels_is_503() {
     .await;
     server.publish_ok(r#"{"channel":"a","data":"x"}"#).await;
     server.publish_ok(r#"{"channel":"b","data":"x"}"#).await;
-    let (head, body) = server.publish(r#"{"channel":"c","data":"x"}"#).await;
+    // Nobody uses "a" or "b": the least recently used one makes room, again and again.
+    for i in 0..20 {
+        server
+            .publish_ok(&format!(r#"{{"channel":"new{i}","data":"x"}}"#))
+            .await;
+        assert!(server.stats().await["channels"].as_u64().unwrap() <= 2);
+    }
+    // With both channels held by subscribers, a third is refused...
+    let (mut c, _) = open_events(&server, "/events?channel=c", &[]).await;
+    let (d, _) = open_events(&server, "/events?channel=d", &[]).await;
+    within("c's prelude", c.next_data()).await.unwrap();
+    let (head, body) = server.publish(r#"{"channel":"e","data":"x"}"#).await;
     assert_eq!(head.status, 503);
     assert!(String::from_utf8_lossy(&body).contains("too many channels"));
-    assert_eq!(server.get("/events?channel=d").await.0.status, 503);
-    assert_eq!(server.stats().await["open_connections"], 0);
+    assert_eq!(server.get("/events?channel=f").await.0.status, 503);
+    // ...the held channels work...
+    server.publish_ok(r#"{"channel":"c","data":"live"}"#).await;
+    let mut acc = Vec::new();
+    let evs = read_events(&mut c, &mut acc, 1).await;
+    assert_eq!(evs[0].data, "live");
+    // ...and once one is released, new channels are possible again.
+    drop(d);
+    server.wait_open(1).await;
+    server.publish_ok(r#"{"channel":"e","data":"x"}"#).await;
+    drop(c);
+    server.wait_open(0).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn replay_memory_is_bounded_across_channels() {
+    let event_cost = |id: u64, data: &str| format!("id: {id}\ndata: {data}\n\n").len() + 64;
+    let budget = 20 * event_cost(1, &"x".repeat(100));
+    let server = TestServer::start(Config {
+        max_channels: 10,
+        replay: 1000,
+        replay_bytes: budget,
+        ..config()
+    })
+    .await;
+    let data = "x".repeat(100);
+    // Far more channels than the limit and far more bytes than the budget: all accepted.
+    for ch in 0..50 {
+        for _ in 0..5 {
+            server
+                .publish_ok(&format!(r#"{{"channel":"c{ch}","data":"{data}"}}"#))
+                .await;
+        }
+        assert!(server.state.hub.buffered_bytes() <= budget);
+        assert!(server.state.hub.len() <= 10);
+    }
+    // The newest 20 events survive (channels c46..c49), the older ones were evicted.
+    assert_eq!(server.state.hub.len(), 4);
+    let (mut conn, _) = open_events(&server, "/events?channel=c49&lastEventId=0", &[]).await;
+    let mut acc = Vec::new();
+    assert_eq!(
+        ids(&read_events(&mut conn, &mut acc, 5).await),
+        [1, 2, 3, 4, 5]
+    );
+    drop(conn);
+    // An evicted channel starts over, like after a restart: no replay, ids from 1.
+    let (mut conn, _) = open_events(&server, "/events?channel=c0&lastEventId=2", &[]).await;
+    let id = server
+        .publish_ok(r#"{"channel":"c0","data":"again"}"#)
+        .await;
+    assert_eq!(id, 1);
+    let mut acc = Vec::new();
+    let evs = read_events(&mut conn, &mut acc, 1).await;
+    assert_eq!(
+        (evs[0].id.as_deref(), evs[0].data.as_str()),
+        (Some("1"), "again")
+    );
     server.stop().await;
 }
 

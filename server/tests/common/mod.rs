@@ -312,6 +312,29 @@ impl Conn {
         }
     }
 
+    /// Everything left on the connection, raw (still chunk-encoded): the unparsed buffer,
+    /// then all bytes until the server closes the connection (EOF or a reset).
+    pub async fn raw_rest(&mut self) -> Vec<u8> {
+        self.raw_until(|_| false).await.0
+    }
+
+    /// Like [`Conn::raw_rest`], but stops early once `enough(raw bytes so far)` holds. Returns
+    /// the bytes and whether the server closed the connection.
+    pub async fn raw_until(&mut self, enough: impl Fn(&[u8]) -> bool) -> (Vec<u8>, bool) {
+        let mut out = std::mem::take(&mut self.buf);
+        let mut tmp = [0u8; 16384];
+        while !enough(&out) {
+            match within("raw read", self.stream.read(&mut tmp)).await {
+                Ok(0) | Err(_) => {
+                    self.done = true;
+                    return (out, true);
+                }
+                Ok(n) => out.extend_from_slice(&tmp[..n]),
+            }
+        }
+        (out, false)
+    }
+
     /// Asserts that no body data arrives within `quiet` and the connection stays open.
     pub async fn expect_silence(&mut self, quiet: Duration) {
         let mut tmp = [0u8; 1024];
@@ -341,6 +364,37 @@ pub async fn request(
     let (mut conn, head) = Conn::open(addr, method, path, &h, body).await;
     let body = within("response body", conn.read_to_end()).await;
     (head, body)
+}
+
+/// Decodes a raw chunked body (as from [`Conn::raw_rest`]): the data, and whether the body
+/// was properly ended by the terminating `0\r\n\r\n` chunk (false: the connection was
+/// dropped). Panics on anything that is not a prefix of valid chunked encoding.
+pub fn dechunk(raw: &[u8]) -> (Vec<u8>, bool) {
+    let mut data = Vec::new();
+    let mut rest = raw;
+    loop {
+        let Some(line_end) = find(rest, b"\r\n") else {
+            assert!(
+                rest.len() < 20,
+                "bad chunk header {:?}",
+                String::from_utf8_lossy(rest)
+            );
+            return (data, false);
+        };
+        let size_text = std::str::from_utf8(&rest[..line_end]).unwrap();
+        let size = usize::from_str_radix(size_text.trim(), 16).unwrap();
+        let chunk = &rest[line_end + 2..];
+        if size == 0 {
+            return (data, chunk.starts_with(b"\r\n"));
+        }
+        if chunk.len() < size + 2 {
+            data.extend_from_slice(&chunk[..size.min(chunk.len())]);
+            return (data, false);
+        }
+        assert_eq!(&chunk[size..size + 2], b"\r\n", "chunk trailer");
+        data.extend_from_slice(&chunk[..size]);
+        rest = &chunk[size + 2..];
+    }
 }
 
 /// A parsed SSE event (only the fields the tests need).
