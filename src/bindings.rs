@@ -53,7 +53,7 @@ export interface EventSourceOptions {
    * event ID in the `lastEventIdParam` query parameter; the fetch transport sends `Last-Event-ID`.
    */
   retry?: boolean | RetryOptions;
-  /** Overrides which failures `retry` retries. */
+  /** Overrides which failures are retried (turns on the default `retry` policy if it is not set). */
   shouldRetry?: (failure: RetryFailure) => boolean;
   /** Reconnect when nothing (not even a comment) arrived for this many ms (fetch transport). */
   idleTimeout?: number;
@@ -87,7 +87,14 @@ export interface RetryOptions {
 
 /** What `shouldRetry` is asked about. */
 export interface RetryFailure {
-  kind: "network" | "status" | "content-type" | "idle" | "unknown";
+  /**
+   * `network` (no answer, or the stream broke), `status` (an HTTP status other than 200),
+   * `content-type` (not text/event-stream), `idle` (the idle timeout), `unknown` (the browser's
+   * EventSource gave up without saying why), `headers` (the headers function failed),
+   * `request` (the request cannot be made: an invalid header, or an injected fetch that did not
+   * resolve to a Response).
+   */
+  kind: "network" | "status" | "content-type" | "idle" | "unknown" | "headers" | "request";
   status: number | null;
   /** The default classification. */
   retryable: boolean;
@@ -142,8 +149,21 @@ export interface JsonErrorEvent extends Event {
   readonly target: EventSource2;
 }
 
+/**
+ * An `error` event for an event the fetch transport dropped because it was larger than
+ * `maxEventSize`. The connection stays open and parsing resumes at the next event.
+ */
+export interface ParseErrorEvent extends Event {
+  readonly type: "error";
+  readonly kind: "parse";
+  readonly reconnecting: false;
+  readonly fatal: false;
+  readonly message: string;
+  readonly target: EventSource2;
+}
+
 /** What `error` listeners receive. */
-export type SourceErrorEvent = ConnectionErrorEvent | JsonErrorEvent;
+export type SourceErrorEvent = ConnectionErrorEvent | JsonErrorEvent | ParseErrorEvent;
 
 /** A server message; `target` is the `EventSource` wrapper. */
 export interface SourceMessageEvent extends MessageEvent<string> {
@@ -188,7 +208,8 @@ interface EventSource2 {
   /** The `error` handler; assigning `null` removes it. */
   onerror: ((this: EventSource2, event: SourceErrorEvent) => unknown) | null;
   /**
-   * Calls `callback` for each event of `type` (`"message"` or a custom name).
+   * Calls `callback` for each server event of `type` (`"message"` or a custom name; `open`
+   * and connection errors are not server events: use `addEventListener` for those).
    * Returns a function that unsubscribes.
    */
   on(type: string, callback: (this: EventSource2, event: SourceMessageEvent) => unknown): () => void;
@@ -282,6 +303,9 @@ struct Core {
     hooks: RefCell<Vec<(String, Listener)>>,
     next_id: Cell<u32>,
     closed: Cell<bool>,
+    /// After the source closed: the `on*` handler values, which read back as assigned (as on
+    /// the browser's EventSource) though they will not be called again.
+    closed_handlers: RefCell<Vec<(String, Function)>>,
     _close_watch: RefCell<Option<Listener>>,
 }
 
@@ -405,6 +429,13 @@ impl Core {
     fn on_closed(&self) {
         self.closed.set(true);
         let entries = std::mem::take(&mut *self.entries.borrow_mut());
+        *self.closed_handlers.borrow_mut() = entries
+            .iter()
+            .filter_map(|entry| match &entry.callback {
+                Callback::Handler(function) => Some((entry.event_type.clone(), function.clone())),
+                _ => None,
+            })
+            .collect();
         let hooks = std::mem::take(&mut *self.hooks.borrow_mut());
         drop(entries);
         drop(hooks);
@@ -422,13 +453,18 @@ impl Core {
             } else {
                 "the connection was interrupted; the browser is reconnecting"
             };
+            // A message the registry already set (e.g. "… gave up after 3 retries") is kept.
+            let message = Reflect::get(event, &"message".into())
+                .ok()
+                .filter(JsValue::is_string)
+                .unwrap_or_else(|| message.into());
             let _ = define_properties(
                 event,
                 &descriptors(&[
                     ("kind", &"connection".into()),
                     ("reconnecting", &JsValue::from_bool(!fatal)),
                     ("fatal", &JsValue::from_bool(fatal)),
-                    ("message", &message.into()),
+                    ("message", &message),
                 ]),
             );
         }
@@ -450,8 +486,14 @@ impl Core {
             .filter(|entry| entry.event_type == event_type)
             .map(|entry| (entry.id, entry.callback.clone(), entry.once))
             .collect();
+        let is_message = event.is_instance_of::<web_sys::MessageEvent>();
         for (id, callback, once) in matching {
             if !self.contains(id) {
+                continue;
+            }
+            // `on()` and `onJson()` take the server's events only: never `open`, a connection
+            // error, or the `error` event that reports bad JSON (which would loop back here).
+            if !is_message && matches!(callback, Callback::Plain(_) | Callback::Json(_)) {
                 continue;
             }
             if once {
@@ -529,6 +571,14 @@ impl Core {
     }
 
     fn handler(&self, event_type: &str) -> JsValue {
+        if self.closed.get() {
+            return self
+                .closed_handlers
+                .borrow()
+                .iter()
+                .find(|(t, _)| t == event_type)
+                .map_or(JsValue::NULL, |(_, function)| function.clone().into());
+        }
         self.entries
             .borrow()
             .iter()
@@ -547,7 +597,16 @@ impl Core {
         let is_handler = |entry: &Entry| {
             entry.event_type == event_type && matches!(entry.callback, Callback::Handler(_))
         };
-        let Some(function) = value.dyn_into::<Function>().ok() else {
+        let function = value.dyn_into::<Function>().ok();
+        if self.closed.get() {
+            let mut handlers = self.closed_handlers.borrow_mut();
+            handlers.retain(|(t, _)| t != event_type);
+            if let Some(function) = function {
+                handlers.push((event_type.to_owned(), function));
+            }
+            return;
+        }
+        let Some(function) = function else {
             self.remove_where(is_handler);
             return;
         };
@@ -719,6 +778,11 @@ fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsValue> {
                 policy.max_delay_ms = ms(n);
             }
             if let Some(n) = number("multiplier")? {
+                if n < 1.0 {
+                    return Err(type_error(
+                        "options.retry.multiplier must be at least 1 (1 keeps the delay constant)",
+                    ));
+                }
                 policy.multiplier = n;
             }
             if let Some(n) = number("jitter")? {
@@ -859,6 +923,7 @@ impl JsEventSource {
             hooks: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
             closed: Cell::new(false),
+            closed_handlers: RefCell::new(Vec::new()),
             _close_watch: RefCell::new(None),
         });
         let weak = Rc::downgrade(&core);

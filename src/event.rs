@@ -92,6 +92,15 @@ impl ErrorEvent {
         self.ready_state == ReadyState::Closed
     }
 
+    /// `true` when the error reports an event that the fetch transport dropped because it was
+    /// larger than the maximum event size; the connection stays open and parsing resumes at
+    /// the next event.
+    pub fn is_event_too_large(&self) -> bool {
+        self.field("kind")
+            .and_then(|kind| kind.as_string())
+            .is_some_and(|kind| kind == "parse")
+    }
+
     /// A sentence describing the error, suitable for a log. With the fetch transport it names
     /// the cause (e.g. `the server answered HTTP 401 Unauthorized`).
     pub fn message(&self) -> String {

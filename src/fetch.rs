@@ -13,7 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::options::{Credentials, HeaderProvider, ShouldRetry};
 use crate::parser::{Item, Parser};
 use crate::registry::{sleep, wait_resumed, Shared};
-use crate::retry::{parse_retry_after, Decision, Failure, RetryPolicy};
+use crate::retry::{parse_retry_after, Decision, Failure, RetryPolicy, MAX_TIMER_MS};
 use crate::support::error_message;
 use crate::ReadyState;
 
@@ -30,19 +30,6 @@ extern "C" {
     fn set_timeout(callback: &Function, ms: u32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
-
-    /// A `Response` (or whatever an injected `fetch` resolves to that quacks like one).
-    type ResponseLike;
-    #[wasm_bindgen(method, getter, structural)]
-    fn status(this: &ResponseLike) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = statusText)]
-    fn status_text(this: &ResponseLike) -> JsValue;
-    #[wasm_bindgen(method, getter, structural)]
-    fn url(this: &ResponseLike) -> JsValue;
-    #[wasm_bindgen(method, getter, structural)]
-    fn headers(this: &ResponseLike) -> JsValue;
-    #[wasm_bindgen(method, getter, structural)]
-    fn body(this: &ResponseLike) -> JsValue;
 
     type BodyStream;
     #[wasm_bindgen(method, catch, structural, js_name = getReader)]
@@ -159,6 +146,9 @@ enum Outcome {
     },
     /// `close()` was called, or the source is gone.
     Stopped,
+    /// The page was hidden (`pause_when_hidden`) or restored from the back/forward cache while
+    /// the attempt ran: no error, no backoff; the task reconnects once the page is visible.
+    Paused,
 }
 
 impl Outcome {
@@ -170,10 +160,11 @@ impl Outcome {
         }
     }
 
-    /// A failure before any request was made (bad headers, no fetch): never retried.
-    fn setup(message: impl Into<String>) -> Self {
+    /// A request that cannot be made (an invalid header, no fetch, an injected fetch that
+    /// resolved to something that is not a Response): fatal unless `shouldRetry` says otherwise.
+    fn request(message: impl Into<String>) -> Self {
         Outcome::Ended {
-            failure: Failure::ContentType,
+            failure: Failure::Request,
             info: ErrorInfo::message(message),
             opened_at: None,
         }
@@ -208,6 +199,7 @@ async fn run(weak: Weak<Shared>, request: Request) {
             return;
         }
         let mut server_retry = None;
+        let pauses = weak.upgrade().map_or(0, |shared| shared.pauses());
         let outcome = connect_once(&weak, &request, &mut parser, &mut server_retry).await;
         if let Some(ms) = server_retry {
             retry_ms = ms;
@@ -222,24 +214,28 @@ async fn run(weak: Weak<Shared>, request: Request) {
         if connection.stopped.get() {
             return;
         }
-        let Outcome::Ended {
-            failure,
-            mut info,
-            opened_at,
-        } = outcome
-        else {
-            return;
-        };
-        // What was parsed of the last stream counts; a partial event is dropped.
+        // What was parsed of the last stream counts (an `id` of a block without data too);
+        // a partial event is dropped.
         parser.finish();
-        if !parser.last_event_id().is_empty() {
-            shared.set_last_event_id(parser.last_event_id());
-        }
-        if shared.is_paused() {
-            // Hidden page: no error, no backoff; reconnect from the last ID once visible.
-            connection.state.set(ReadyState::Connecting);
-            continue;
-        }
+        shared.set_last_event_id(parser.last_event_id());
+        let (failure, mut info, opened_at) = match outcome {
+            Outcome::Stopped => return,
+            // Hidden page, or a pause and resume (back/forward cache) while the attempt ran:
+            // no error, no backoff; reconnect from the last ID once visible.
+            Outcome::Paused => {
+                connection.state.set(ReadyState::Connecting);
+                continue;
+            }
+            _ if shared.is_paused() || shared.pauses() != pauses => {
+                connection.state.set(ReadyState::Connecting);
+                continue;
+            }
+            Outcome::Ended {
+                failure,
+                info,
+                opened_at,
+            } => (failure, info, opened_at),
+        };
         let retryable = match &request.should_retry {
             Some(should_retry) => (should_retry.0)(&failure),
             None => failure.is_retryable(),
@@ -247,7 +243,7 @@ async fn run(weak: Weak<Shared>, request: Request) {
         let decision = match &mut backoff {
             // No policy: exactly the browser's EventSource.
             None => match failure {
-                Failure::Network | Failure::IdleTimeout => Decision::Retry {
+                Failure::Network | Failure::IdleTimeout | Failure::Headers => Decision::Retry {
                     attempt: 0,
                     delay_ms: retry_ms,
                 },
@@ -301,9 +297,17 @@ async fn connect_once(
         match (provider.0)().await {
             Ok(headers) => extra.extend(headers),
             Err(message) => {
-                return Outcome::setup(format!("the headers function failed: {message}"))
+                return Outcome::Ended {
+                    failure: Failure::Headers,
+                    info: ErrorInfo::message(format!("the headers function failed: {message}")),
+                    opened_at: None,
+                }
             }
         }
+    }
+    // The page may have been hidden while an async headers function ran.
+    if weak.upgrade().is_some_and(|shared| shared.is_paused()) {
+        return Outcome::Paused;
     }
     let (url, init, fetch) = {
         let Some(shared) = running(weak) else {
@@ -315,7 +319,7 @@ async fn connect_once(
         let last_event_id = shared.last_event_id();
         let init = match request_init(request, &extra, &last_event_id, connection) {
             Ok(init) => init,
-            Err(message) => return Outcome::setup(message),
+            Err(message) => return Outcome::request(message),
         };
         let fetch = match &request.fetch {
             Some(fetch) => fetch.clone(),
@@ -324,7 +328,7 @@ async fn connect_once(
                 .and_then(|f| f.dyn_into::<Function>().ok())
             {
                 Some(fetch) => fetch,
-                None => return Outcome::setup(
+                None => return Outcome::request(
                     "fetch is not available in this environment; pass one in the `fetch` option",
                 ),
             },
@@ -341,9 +345,12 @@ async fn connect_once(
             return Outcome::network(format!("fetch threw: {}", error_message(&error)), None)
         }
     };
-    let response = match JsFuture::from(Promise::resolve(&pending)).await {
-        Ok(response) => response.unchecked_into::<ResponseLike>(),
-        Err(error) => {
+    // Waiting for the response counts towards the idle timeout too (a black-holed server).
+    let mut waiting = JsFuture::from(Promise::resolve(&pending));
+    let mut idle = request.idle_timeout_ms.map(Timer::new);
+    let response = match next_of(&mut waiting, idle.as_mut()).await {
+        Next::Read(Ok(response)) => response,
+        Next::Read(Err(error)) => {
             if is_stopped(weak) {
                 return Outcome::Stopped;
             }
@@ -352,12 +359,23 @@ async fn connect_once(
                 None,
             );
         }
+        Next::Timer => {
+            abort_attempt(weak);
+            return idle_timeout(request, None);
+        }
     };
+    drop(idle);
     if is_stopped(weak) {
         return Outcome::Stopped;
     }
+    if !response.is_object() {
+        return Outcome::request(format!(
+            "fetch resolved to {}, not a Response (an injected fetch must return fetch()'s promise)",
+            describe(&response)
+        ));
+    }
 
-    let status = response.status().as_f64().unwrap_or(0.0) as u16;
+    let status = prop(&response, "status").as_f64().unwrap_or(0.0) as u16;
     let content_type = header(&response, "content-type").unwrap_or_default();
     let essence = content_type
         .split(';')
@@ -371,7 +389,9 @@ async fn connect_once(
         } else if status != 200 {
             format!(
                 "the server answered HTTP {status} {}",
-                response.status_text().as_string().unwrap_or_default()
+                prop(&response, "statusText")
+                    .as_string()
+                    .unwrap_or_default()
             )
         } else {
             format!("the response's Content-Type is \"{content_type}\", not text/event-stream")
@@ -388,13 +408,12 @@ async fn connect_once(
         };
         return Outcome::Ended {
             failure,
-            info: failure_of(&response, status, message).await,
+            info: failure_of(&response, status, message, request.idle_timeout_ms).await,
             opened_at: None,
         };
     }
 
-    let origin = response
-        .url()
+    let origin = prop(&response, "url")
         .as_string()
         .filter(|url| !url.is_empty())
         .and_then(|url| web_sys::Url::new(&url).ok())
@@ -404,12 +423,7 @@ async fn connect_once(
                 .map(|url| url.origin())
                 .unwrap_or_default()
         });
-    let reader = match response
-        .body()
-        .dyn_into::<Object>()
-        .map_err(|_| JsValue::from_str("the response has no body"))
-        .and_then(|body| body.unchecked_into::<BodyStream>().get_reader())
-    {
+    let reader = match body_reader(&response) {
         Ok(reader) => reader,
         Err(error) => return Outcome::network(error_message(&error), None),
     };
@@ -442,7 +456,8 @@ async fn connect_once(
                 return Outcome::network(error_message(&error), Some(opened_at));
             }
         };
-        let mut read = JsFuture::from(read);
+        // `Promise.resolve`: a stream that does not return a promise must not throw in here.
+        let mut read = JsFuture::from(Promise::resolve(&read));
         // Wait for the next chunk, or for the idle timeout counted from the last byte.
         let read = loop {
             match next_of(&mut read, idle.as_mut()).await {
@@ -452,13 +467,8 @@ async fn connect_once(
                     let quiet = js_sys::Date::now() - last_byte;
                     if quiet >= f64::from(idle_ms) {
                         settle(reader.cancel());
-                        return Outcome::Ended {
-                            failure: Failure::IdleTimeout,
-                            info: ErrorInfo::message(format!(
-                                "nothing arrived for {idle_ms} ms (idle timeout)"
-                            )),
-                            opened_at: Some(opened_at),
-                        };
+                        abort_attempt(weak);
+                        return idle_timeout(request, Some(opened_at));
                     }
                     idle = Some(Timer::new((f64::from(idle_ms) - quiet).ceil() as u32));
                 }
@@ -488,11 +498,20 @@ async fn connect_once(
             return Outcome::Stopped;
         };
         let value = Reflect::get(&result, &"value".into()).unwrap_or_default();
-        let Ok(bytes) = value.dyn_into::<Uint8Array>() else {
-            continue;
-        };
-        chunk.resize(bytes.length() as usize, 0);
-        bytes.copy_to(&mut chunk);
+        if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+            chunk.resize(bytes.length() as usize, 0);
+            bytes.copy_to(&mut chunk);
+        } else if let Some(text) = value.as_string() {
+            // A body stream of strings (an injected fetch): take it as the text it is.
+            chunk.clear();
+            chunk.extend_from_slice(text.as_bytes());
+        } else {
+            settle(reader.cancel());
+            return Outcome::request(format!(
+                "the response body produced {}, not bytes (Uint8Array)",
+                describe(&value)
+            ));
+        }
         parser.feed(&chunk, &mut |item| {
             if shared.is_closed() {
                 return;
@@ -513,10 +532,10 @@ async fn connect_once(
                         }
                     }
                 }
-                Item::Retry(ms) => *server_retry = Some(u32::try_from(ms).unwrap_or(u32::MAX)),
-                Item::Error(error) => {
-                    dispatch_error(&shared, false, ErrorInfo::message(error.to_string()))
+                Item::Retry(ms) => {
+                    *server_retry = Some(u32::try_from(ms).unwrap_or(u32::MAX).min(MAX_TIMER_MS))
                 }
+                Item::Error(error) => dispatch_parse_error(&shared, &error.to_string()),
                 _ => {}
             }
         });
@@ -548,8 +567,57 @@ fn settle(promise: Result<Promise, JsValue>) {
     }
 }
 
-fn header(response: &ResponseLike, name: &str) -> Option<String> {
-    let headers = response.headers();
+/// `object[key]`, or `undefined` when reading it throws (a getter, a revoked proxy).
+fn prop(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &key.into()).unwrap_or_default()
+}
+
+/// `typeof value`, or `null`, for messages.
+fn describe(value: &JsValue) -> String {
+    if value.is_null() {
+        "null".to_owned()
+    } else {
+        value.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+/// A reader of the response's body stream.
+fn body_reader(response: &JsValue) -> Result<BodyReader, JsValue> {
+    prop(response, "body")
+        .dyn_into::<Object>()
+        .map_err(|_| JsValue::from_str("the response has no body"))
+        .and_then(|body| {
+            if prop(&body, "getReader").is_function() {
+                body.unchecked_into::<BodyStream>().get_reader()
+            } else {
+                Err(JsValue::from_str(
+                    "the response body is not a ReadableStream",
+                ))
+            }
+        })
+}
+
+/// Aborts the request of the attempt in flight (an idle timeout gave up on it).
+fn abort_attempt(weak: &Weak<Shared>) {
+    if let Some(shared) = weak.upgrade() {
+        if let Some(connection) = shared.connection() {
+            connection.abort_request();
+        }
+    }
+}
+
+/// The idle timeout ended an attempt.
+fn idle_timeout(request: &Request, opened_at: Option<f64>) -> Outcome {
+    let idle_ms = request.idle_timeout_ms.unwrap_or(MAX_TIMER_MS);
+    Outcome::Ended {
+        failure: Failure::IdleTimeout,
+        info: ErrorInfo::message(format!("nothing arrived for {idle_ms} ms (idle timeout)")),
+        opened_at,
+    }
+}
+
+fn header(response: &JsValue, name: &str) -> Option<String> {
+    let headers = prop(response, "headers");
     let get = Reflect::get(&headers, &"get".into()).ok()?;
     let get = get.dyn_into::<Function>().ok()?;
     get.call1(&headers, &name.into()).ok()?.as_string()
@@ -595,20 +663,23 @@ fn request_init(
 }
 
 /// Describes a failed response: status, headers and the start of the body.
-async fn failure_of(response: &ResponseLike, status: u16, message: String) -> ErrorInfo {
-    let headers = object_from_entries(&response.headers())
+async fn failure_of(
+    response: &JsValue,
+    status: u16,
+    message: String,
+    idle_timeout_ms: Option<u32>,
+) -> ErrorInfo {
+    let headers = object_from_entries(&prop(response, "headers"))
         .ok()
         .map(JsValue::from);
     let mut body = Vec::new();
-    if let Ok(reader) = response
-        .body()
-        .dyn_into::<Object>()
-        .map_err(|_| JsValue::NULL)
-        .and_then(|b| b.unchecked_into::<BodyStream>().get_reader())
-    {
+    if let Ok(reader) = body_reader(response) {
+        // A body that stalls must not hang the error: wait at most the idle timeout (or 10 s).
+        let mut deadline = Timer::new(idle_timeout_ms.unwrap_or(10_000));
         while body.len() < ERROR_BODY_BYTES {
             let Ok(read) = reader.read() else { break };
-            let Ok(result) = JsFuture::from(read).await else {
+            let mut read = JsFuture::from(Promise::resolve(&read));
+            let Next::Read(Ok(result)) = next_of(&mut read, Some(&mut deadline)).await else {
                 break;
             };
             if Reflect::get(&result, &"done".into()).map_or(true, |d| d.is_truthy()) {
@@ -627,7 +698,7 @@ async fn failure_of(response: &ResponseLike, status: u16, message: String) -> Er
     ErrorInfo {
         message,
         status: Some(status),
-        status_text: response.status_text().as_string(),
+        status_text: prop(response, "statusText").as_string(),
         headers,
         body: Some(String::from_utf8_lossy(&body).into_owned()),
     }
@@ -669,6 +740,24 @@ fn dispatch_error(shared: &Shared, fatal: bool, failure: ErrorInfo) {
     shared.dispatch("error", &event);
 }
 
+/// Reports an event the parser dropped (larger than `maxEventSize`): the connection stays open.
+fn dispatch_parse_error(shared: &Shared, message: &str) {
+    if !shared.has_listeners("error") {
+        return;
+    }
+    let Ok(event) = web_sys::Event::new("error") else {
+        return;
+    };
+    let set = |key: &str, value: &JsValue| {
+        let _ = Reflect::set(&event, &key.into(), value);
+    };
+    set("kind", &"parse".into());
+    set("fatal", &JsValue::FALSE);
+    set("reconnecting", &JsValue::FALSE);
+    set("message", &message.into());
+    shared.dispatch("error", &event);
+}
+
 /// Announces a reconnection attempt: `reconnecting` with the attempt number, the delay before
 /// it, and why.
 fn dispatch_reconnecting(
@@ -706,7 +795,7 @@ impl Timer {
     fn new(ms: u32) -> Self {
         let mut id = JsValue::UNDEFINED;
         let promise = Promise::new(&mut |resolve, _reject| {
-            id = set_timeout(&resolve, ms);
+            id = set_timeout(&resolve, ms.min(MAX_TIMER_MS));
         });
         Timer {
             id,

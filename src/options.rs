@@ -165,7 +165,8 @@ pub struct EventSourceOptions {
     /// behaviour; see [`RetryPolicy`]. Default: none — exactly what `EventSource` does (retry
     /// network errors after the server's `retry:`, give up on any HTTP error).
     pub retry: Option<RetryPolicy>,
-    /// Overrides which failures the [`retry`](Self::retry) policy retries. Default: none.
+    /// Overrides which failures are retried. Setting it without [`retry`](Self::retry) turns
+    /// on the default [`RetryPolicy`]. Default: none.
     pub should_retry: Option<ShouldRetry>,
     /// Reconnect when nothing at all (not even a comment) has arrived for this long, in ms,
     /// counted from the last byte (fetch transport). Default: none.
@@ -305,6 +306,20 @@ impl EventSourceOptions {
     /// Whether these options need the fetch transport (the browser's `EventSource` can only
     /// send a plain GET with cookies or without).
     pub fn needs_fetch(&self) -> bool {
+        self.fetch_only_option().is_some()
+    }
+
+    /// The first option set that only the fetch transport can honour (its name as in JS), if
+    /// any.
+    /// The retry policy in force: [`retry`](Self::retry), or the default one when only
+    /// [`should_retry`](Self::should_retry) is set.
+    pub(crate) fn effective_retry(&self) -> Option<RetryPolicy> {
+        self.retry
+            .clone()
+            .or_else(|| self.should_retry.as_ref().map(|_| RetryPolicy::new()))
+    }
+
+    pub(crate) fn fetch_only_option(&self) -> Option<&'static str> {
         let method_is_get = self
             .method
             .as_deref()
@@ -315,13 +330,20 @@ impl EventSourceOptions {
             Some(Credentials::SameOrigin) => !self.with_credentials,
             Some(Credentials::Omit) => false,
         };
-        !method_is_get
-            || !self.headers.is_empty()
-            || self.header_provider.is_some()
-            || self.body.is_some()
-            || self.js_body.is_some()
-            || self.fetch.is_some()
-            || self.idle_timeout_ms.is_some()
-            || !credentials_fit
+        if !method_is_get {
+            Some("method")
+        } else if !self.headers.is_empty() || self.header_provider.is_some() {
+            Some("headers")
+        } else if self.body.is_some() || self.js_body.is_some() {
+            Some("body")
+        } else if self.fetch.is_some() {
+            Some("fetch")
+        } else if self.idle_timeout_ms.is_some() {
+            Some("idleTimeout")
+        } else if !credentials_fit {
+            Some("credentials")
+        } else {
+            None
+        }
     }
 }

@@ -140,36 +140,15 @@ impl JsParser {
                 .into());
             }
         }
+        // Every item is delivered even if a callback throws (the parser has moved past them);
+        // the first exception is rethrown afterwards.
+        let mut first_error = None;
         for item in items {
-            match item {
-                Owned::Event(event) => {
-                    let object = Object::new();
-                    Reflect::set(&object, &"type".into(), &event.event_type.into())?;
-                    Reflect::set(&object, &"data".into(), &event.data.into())?;
-                    Reflect::set(&object, &"lastEventId".into(), &event.last_event_id.into())?;
-                    self.on_event.call1(&JsValue::UNDEFINED, &object)?;
-                }
-                Owned::Retry(ms) => {
-                    if let Some(on_retry) = &self.on_retry {
-                        on_retry.call1(&JsValue::UNDEFINED, &JsValue::from_f64(ms as f64))?;
-                    }
-                }
-                Owned::Comment(text) => {
-                    if let Some(on_comment) = &self.on_comment {
-                        on_comment.call1(&JsValue::UNDEFINED, &text.into())?;
-                    }
-                }
-                Owned::Error(error) => {
-                    if let Some(on_error) = &self.on_error {
-                        let js_error = js_sys::Error::new(&error.to_string());
-                        let ParseError::EventTooLarge { limit } = error;
-                        Reflect::set(&js_error, &"limit".into(), &JsValue::from_f64(limit as f64))?;
-                        on_error.call1(&JsValue::UNDEFINED, &js_error)?;
-                    }
-                }
+            if let Err(error) = self.deliver(item) {
+                first_error.get_or_insert(error);
             }
         }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Starts over as at the beginning of a new stream (a leading BOM is stripped again, the
@@ -187,5 +166,39 @@ impl JsParser {
             .try_borrow()
             .map(|parser| parser.last_event_id().to_owned())
             .unwrap_or_default()
+    }
+}
+
+impl JsParser {
+    /// Calls the callback for one parsed item.
+    fn deliver(&self, item: Owned) -> Result<(), JsValue> {
+        match item {
+            Owned::Event(event) => {
+                let object = Object::new();
+                Reflect::set(&object, &"type".into(), &event.event_type.into())?;
+                Reflect::set(&object, &"data".into(), &event.data.into())?;
+                Reflect::set(&object, &"lastEventId".into(), &event.last_event_id.into())?;
+                self.on_event.call1(&JsValue::UNDEFINED, &object)?;
+            }
+            Owned::Retry(ms) => {
+                if let Some(on_retry) = &self.on_retry {
+                    on_retry.call1(&JsValue::UNDEFINED, &JsValue::from_f64(ms as f64))?;
+                }
+            }
+            Owned::Comment(text) => {
+                if let Some(on_comment) = &self.on_comment {
+                    on_comment.call1(&JsValue::UNDEFINED, &text.into())?;
+                }
+            }
+            Owned::Error(error) => {
+                if let Some(on_error) = &self.on_error {
+                    let js_error = js_sys::Error::new(&error.to_string());
+                    let ParseError::EventTooLarge { limit } = error;
+                    Reflect::set(&js_error, &"limit".into(), &JsValue::from_f64(limit as f64))?;
+                    on_error.call1(&JsValue::UNDEFINED, &js_error)?;
+                }
+            }
+        }
+        Ok(())
     }
 }

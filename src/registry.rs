@@ -39,7 +39,7 @@ pub(crate) fn sleep(weak: &Weak<Shared>, ms: u32) -> impl std::future::Future<Ou
         .map(|shared| {
             let mut timer = None;
             let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-                let id = set_timeout(&resolve, ms);
+                let id = set_timeout(&resolve, ms.min(crate::retry::MAX_TIMER_MS));
                 timer = Some((id, resolve));
             });
             *shared.timer.borrow_mut() = timer;
@@ -147,6 +147,10 @@ pub(crate) struct Shared {
     timer: RefCell<Option<(JsValue, js_sys::Function)>>,
     /// Paused while the page is hidden (`pause_when_hidden`).
     paused: Cell<bool>,
+    /// How many pauses there have been: a connection attempt that saw this change was
+    /// interrupted by a pause (perhaps already undone, as a back/forward-cache restore does),
+    /// not by a failure.
+    pauses: Cell<u64>,
     /// Resolves the fetch task's wait for the end of a pause.
     resume_waiter: RefCell<Option<js_sys::Function>>,
     /// `online`, `visibilitychange` and `pageshow` listeners, when asked for.
@@ -165,6 +169,7 @@ impl Shared {
             reopening: Cell::new(false),
             timer: RefCell::new(None),
             paused: Cell::new(false),
+            pauses: Cell::new(0),
             resume_waiter: RefCell::new(None),
             lifecycle: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
@@ -488,7 +493,7 @@ impl Shared {
                 let _ = js_sys::Reflect::set(
                     event,
                     &"message".into(),
-                    &format!("the browser's EventSource gave up, and so did the retry policy after {attempts} retries").into(),
+                    &format!("the browser's EventSource failed to connect, and the retry policy gave up after {attempts} retries").into(),
                 );
                 self.dispatch("error", event);
                 self.finish_close();
@@ -509,15 +514,30 @@ impl Shared {
         else {
             return;
         };
-        if self.closed.get() {
+        // A retry wait that a pause cut short must not reconnect while the page is hidden:
+        // `resume` reopens.
+        if self.closed.get() || self.paused.get() {
             return;
         }
         let url = url_with_param(&reopen.url, &reopen.param, &self.last_event_id());
         let init = web_sys::EventSourceInit::new();
         init.set_with_credentials(reopen.with_credentials);
-        let Ok(fresh) = web_sys::EventSource::new_with_event_source_init_dict(&url, &init) else {
-            self.finish_close();
-            return;
+        let fresh = match web_sys::EventSource::new_with_event_source_init_dict(&url, &init) {
+            Ok(fresh) => fresh,
+            Err(error) => {
+                self.reopening.set(false);
+                raw.borrow().close();
+                if let Ok(event) = web_sys::Event::new("error") {
+                    let message = format!(
+                        "the browser's EventSource could not be reopened: {}",
+                        crate::support::error_message(&error)
+                    );
+                    let _ = js_sys::Reflect::set(&event, &"message".into(), &message.into());
+                    self.dispatch("error", &event);
+                }
+                self.finish_close();
+                return;
+            }
         };
         let old = raw.replace(fresh);
         old.close();
@@ -619,6 +639,7 @@ impl Shared {
         if self.closed.get() || self.paused.replace(true) {
             return;
         }
+        self.pauses.set(self.pauses.get().wrapping_add(1));
         match &self.backend {
             Backend::Native { raw, .. } => raw.borrow().close(),
             Backend::Fetch(connection) => connection.abort_request(),
@@ -647,6 +668,11 @@ impl Shared {
 
     pub(crate) fn is_paused(&self) -> bool {
         self.paused.get()
+    }
+
+    /// How many times the source has been paused (see `pauses`).
+    pub(crate) fn pauses(&self) -> u64 {
+        self.pauses.get()
     }
 
     /// Cancels a pending retry wait: its task wakes up and sees the source closed.
@@ -680,6 +706,9 @@ impl Shared {
         if self.closed.replace(true) {
             return;
         }
+        self.cancel_timer();
+        let lifecycle = std::mem::take(&mut *self.lifecycle.borrow_mut());
+        drop(lifecycle);
         let watchers = std::mem::take(&mut *self.watchers.borrow_mut());
         for (_, watcher) in watchers {
             if let Ok(mut watcher) = watcher.try_borrow_mut() {

@@ -124,6 +124,13 @@ pub enum Failure {
     IdleTimeout,
     /// The browser's `EventSource` gave up without saying why (it hides the status).
     Unknown,
+    /// The headers function (a token refresh, say) failed or returned something that is not
+    /// headers. Retryable: the next attempt calls it again.
+    Headers,
+    /// The request could not be made at all: an invalid header name or value, no `fetch`, or an
+    /// injected `fetch` that resolved to something that is not a `Response`. Fatal: retrying
+    /// would fail the same way.
+    Request,
 }
 
 impl Failure {
@@ -132,15 +139,16 @@ impl Failure {
     /// (including 204 and other 4xx) and a wrong `Content-Type` are fatal.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Failure::Network | Failure::IdleTimeout | Failure::Unknown => true,
+            Failure::Network | Failure::IdleTimeout | Failure::Unknown | Failure::Headers => true,
             Failure::Status { status, .. } => {
                 matches!(status, 408 | 429) || (500..=599).contains(status)
             }
-            Failure::ContentType => false,
+            Failure::ContentType | Failure::Request => false,
         }
     }
 
-    /// A short label for events and logs: `network`, `status`, `content-type`, `idle`, `unknown`.
+    /// A short label for events and logs: `network`, `status`, `content-type`, `idle`,
+    /// `unknown`, `headers`, `request`.
     pub fn kind(&self) -> &'static str {
         match self {
             Failure::Network => "network",
@@ -148,9 +156,15 @@ impl Failure {
             Failure::ContentType => "content-type",
             Failure::IdleTimeout => "idle",
             Failure::Unknown => "unknown",
+            Failure::Headers => "headers",
+            Failure::Request => "request",
         }
     }
 }
+
+/// The longest delay a timer can wait: browsers and Node.js treat a `setTimeout` delay above
+/// 2³¹ − 1 ms (about 24.8 days) as 0 or 1, so every delay is capped here.
+pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
 
 /// What to do after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,7 +259,7 @@ impl Backoff {
         }
         Decision::Retry {
             attempt: self.attempt,
-            delay_ms: delay.round().clamp(0.0, f64::from(u32::MAX)) as u32,
+            delay_ms: delay.round().clamp(0.0, f64::from(MAX_TIMER_MS)) as u32,
         }
     }
 }
@@ -485,5 +499,37 @@ mod tests {
             backoff.next_with(&Failure::Network, false, 0.0),
             Decision::GiveUp { attempts: 1 }
         );
+    }
+
+    #[test]
+    fn delays_never_exceed_what_a_timer_can_wait() {
+        // A huge Retry-After or server `retry:` must not overflow setTimeout (which would fire
+        // at once and hammer the server).
+        let mut backoff = RetryPolicy::new().jitter(0.0).backoff();
+        let failure = Failure::Status {
+            status: 503,
+            retry_after_ms: parse_retry_after("4294967295"),
+        };
+        assert_eq!(
+            backoff.next(&failure, 0.0),
+            Decision::Retry {
+                attempt: 1,
+                delay_ms: MAX_TIMER_MS
+            }
+        );
+        let mut backoff = RetryPolicy::new().max_delay(u32::MAX).jitter(0.0).backoff();
+        backoff.set_server_retry(u32::MAX);
+        assert!(matches!(
+            backoff.next(&Failure::Network, 0.0),
+            Decision::Retry { delay_ms, .. } if delay_ms == MAX_TIMER_MS
+        ));
+    }
+
+    #[test]
+    fn header_failures_retry_and_request_failures_do_not() {
+        assert!(Failure::Headers.is_retryable());
+        assert!(!Failure::Request.is_retryable());
+        assert_eq!(Failure::Headers.kind(), "headers");
+        assert_eq!(Failure::Request.kind(), "request");
     }
 }

@@ -83,11 +83,12 @@ impl EventSource {
             Transport::Fetch => true,
             Transport::Auto => options.needs_fetch() || !is_supported(),
             Transport::EventSource if options.needs_fetch() => {
-                return Err(Error::InvalidOptions(
-                    "the browser's EventSource cannot send headers, a body, another method \
-                     or other credentials: use transport 'fetch' or 'auto'"
-                        .into(),
-                ))
+                let option = options.fetch_only_option().unwrap_or("headers");
+                return Err(Error::InvalidOptions(format!(
+                    "the browser's EventSource cannot honour the `{option}` option (it cannot \
+                     send headers, a body, another method or other credentials, nor use \
+                     another fetch or an idle timeout): use transport 'fetch' or 'auto'"
+                )));
             }
             Transport::EventSource => false,
         };
@@ -127,11 +128,7 @@ impl EventSource {
             .js_body
             .clone()
             .or_else(|| options.body.as_deref().map(JsValue::from_str));
-        if body.is_some() && method.eq_ignore_ascii_case("GET") {
-            return Err(Error::InvalidOptions(
-                "a request body needs a method other than GET (e.g. method: 'POST')".into(),
-            ));
-        }
+        check_method(&method, body.as_ref())?;
         let credentials = options
             .fetch_credentials
             .unwrap_or(if options.with_credentials {
@@ -155,7 +152,7 @@ impl EventSource {
                 max_event_size: options
                     .max_event_size
                     .unwrap_or(fetch::DEFAULT_MAX_EVENT_SIZE),
-                retry: options.retry.clone(),
+                retry: options.effective_retry(),
                 should_retry: options.should_retry.clone(),
                 idle_timeout_ms: options.idle_timeout_ms,
             },
@@ -206,8 +203,7 @@ impl EventSource {
             with_credentials: options.with_credentials,
             param,
             backoff: options
-                .retry
-                .as_ref()
+                .effective_retry()
                 .map(|policy| RefCell::new(policy.backoff())),
             should_retry: options.should_retry.clone(),
             opened_at: Cell::new(None),
@@ -412,4 +408,45 @@ impl fmt::Debug for EventSource {
             .field("ready_state", &self.ready_state())
             .finish_non_exhaustive()
     }
+}
+
+/// Checks what `fetch` would reject on every attempt, so that it is an error now rather than a
+/// reconnection loop: a method that is not an HTTP token or that fetch forbids, a body with GET
+/// or HEAD, and a body that cannot be sent again (a stream).
+fn check_method(method: &str, body: Option<&JsValue>) -> Result<(), Error> {
+    let is_token = !method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !is_token {
+        return Err(Error::InvalidOptions(format!(
+            "method {method:?} is not a valid HTTP method (e.g. 'GET' or 'POST')"
+        )));
+    }
+    if ["CONNECT", "TRACE", "TRACK"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
+    {
+        return Err(Error::InvalidOptions(format!(
+            "fetch forbids the method {method:?}: use 'GET' or 'POST'"
+        )));
+    }
+    let Some(body) = body else {
+        return Ok(());
+    };
+    if method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD") {
+        return Err(Error::InvalidOptions(format!(
+            "a request body needs a method other than {} (e.g. method: 'POST')",
+            method.to_ascii_uppercase()
+        )));
+    }
+    let is_stream = js_sys::Reflect::get(body, &"getReader".into()).is_ok_and(|f| f.is_function());
+    if is_stream {
+        return Err(Error::InvalidOptions(
+            "a ReadableStream body cannot be sent again on reconnect: pass a string, Blob, \
+             ArrayBuffer, FormData or URLSearchParams"
+                .into(),
+        ));
+    }
+    Ok(())
 }

@@ -49,6 +49,28 @@ describe('feature detection and construction', () => {
     assert.equal(r.isInstance, true);
   });
 
+  test('where a page has no EventSource: isSupported() is false, auto falls back to fetch, eventsource is an Error', async () => {
+    const r = await run(async (lib) => {
+      const saved = window.EventSource;
+      delete window.EventSource;
+      try {
+        const supported = lib.isSupported();
+        const es = new lib.EventSource('/fixture/basic');
+        const data = await new Promise((resolve) => es.addEventListener('message', (e) => resolve(e.data), { once: true }));
+        es.close();
+        let forced = null;
+        try { new lib.EventSource('/fixture/basic', { transport: 'eventsource' }); } catch (e) { forced = [e.name, e instanceof Error, e.message]; }
+        return { supported, data, forced };
+      } finally {
+        window.EventSource = saved;
+      }
+    });
+    assert.equal(r.supported, false);
+    assert.equal(r.data, 'one', 'the fetch transport served the stream');
+    assert.equal(r.forced[1], true);
+    assert.match(r.forced[2], /EventSource/);
+  });
+
   test('bad arguments throw real, actionable errors', async () => {
     const r = await run(async (lib) => {
       const attempt = (f) => { try { f(); return null; } catch (e) { return { name: e.name, message: e.message, isError: e instanceof Error }; } };
@@ -264,6 +286,67 @@ describe('typed extras', () => {
     assert.equal(r.errors[0].fatal, false);
     assert.equal(r.errors[0].target, true);
     assert.match(r.errors[0].message, /not valid JSON/);
+  });
+});
+
+describe('typed extras: edge cases', () => {
+  test('onJson() unsubscribes; onJson/on for "error" and "open" never see connection events (no loop)', async () => {
+    const r = await run(async (lib, sleep, until) => {
+      // A source that fails: its connection error must not reach onJson('error') (it has no
+      // data, and reporting that as bad JSON would dispatch another error event, endlessly).
+      const failing = new lib.EventSource('/status/500');
+      const jsonErrors = [];
+      const plainErrors = [];
+      const errors = [];
+      failing.onJson('error', (value) => jsonErrors.push(value));
+      failing.on('error', (e) => plainErrors.push(e.type));
+      failing.onerror = (e) => errors.push(e.kind);
+      await until('the fatal error', () => errors.length === 1);
+      await sleep(100);
+      // A server event named "open" with JSON data, and onJson's unsubscribe function.
+      const es = new lib.EventSource('/fixture/json');
+      const opens = [];
+      es.onJson('open', (v) => opens.push(v));
+      const values = [];
+      const off = es.onJson('data', (v) => { values.push(v); off(); });
+      const jsonErrorEvents = [];
+      es.addEventListener('error', (e) => jsonErrorEvents.push(e.kind));
+      await until('open', () => es.readyState === 1);
+      await sleep(400);
+      es.close();
+      return { jsonErrors, plainErrors, errors, opens, values, jsonErrorEvents, offType: typeof off };
+    });
+    assert.deepEqual(r.jsonErrors, []);
+    assert.deepEqual(r.plainErrors, []);
+    assert.deepEqual(r.errors, ['connection']);
+    assert.deepEqual(r.opens, [], 'the connection\'s own open event is not JSON data');
+    assert.equal(r.offType, 'function');
+    assert.deepEqual(r.values, [{ n: 1, text: 'a' }], 'unsubscribed after the first value');
+    assert.deepEqual(r.jsonErrorEvents, [], 'the bad payload is not parsed once unsubscribed');
+  });
+
+  test('onopen = null and onerror = null unsubscribe; handlers read back after close()', async () => {
+    const r = await run(async (lib, sleep, until) => {
+      const es = new lib.EventSource('/status/500');
+      const log = [];
+      es.onopen = () => log.push('open');
+      es.onerror = () => log.push('error');
+      es.onopen = null;
+      es.onerror = null;
+      const kept = [];
+      es.addEventListener('error', () => kept.push('listener'));
+      await until('the error', () => kept.length === 1);
+      const handler = () => {};
+      es.onmessage = handler;
+      const afterClose = [es.onmessage === handler, es.onopen];
+      es.onmessage = null;
+      return { log, kept, afterClose, cleared: es.onmessage, state: es.readyState };
+    });
+    assert.deepEqual(r.log, []);
+    assert.deepEqual(r.kept, ['listener']);
+    assert.deepEqual(r.afterClose, [true, null]);
+    assert.equal(r.cleared, null);
+    assert.equal(r.state, 2);
   });
 });
 

@@ -78,17 +78,104 @@ describe('fetch transport features', () => {
 
   test('transport auto picks the browser EventSource for a plain GET and fetch when headers are set', async () => {
     const r = await ctx.page.evaluate(async () => {
-      const plain = new window.lib.EventSource('/echo', { transport: 'auto' });
-      const withHeaders = new window.lib.EventSource('/echo', { headers: { 'X-A': '1' } });
-      const read = (es) => new Promise((resolve) => es.addEventListener('message', (e) => resolve(JSON.parse(e.data)), { once: true }));
-      const [a, b] = await Promise.all([read(plain), read(withHeaders)]);
-      plain.close(); withHeaders.close();
-      return [a.headers['x-a'], b.headers['x-a'], a.headers['cache-control'], b.headers['cache-control']];
+      const realFetch = window.fetch;
+      const fetched = [];
+      window.fetch = (url, init) => { fetched.push(String(url)); return realFetch(url, init); };
+      try {
+        const read = (es) => new Promise((resolve) => es.addEventListener('message', (e) => resolve(JSON.parse(e.data)), { once: true }));
+        const plain = new window.lib.EventSource('/echo?plain', { transport: 'auto' });
+        const a = await read(plain);
+        const fetchedForPlain = fetched.length;
+        const withHeaders = new window.lib.EventSource('/echo?headers', { headers: { 'X-A': '1' } });
+        const b = await read(withHeaders);
+        plain.close(); withHeaders.close();
+        return { fetchedForPlain, fetched, a: a.headers['x-a'], b: b.headers['x-a'] };
+      } finally {
+        window.fetch = realFetch;
+      }
     });
-    assert.equal(r[0], undefined);
-    assert.equal(r[1], '1');
-    // fetch with cache: 'no-store' sends Cache-Control: no-cache like EventSource does.
-    assert.equal(r[2], r[3]);
+    assert.equal(r.fetchedForPlain, 0, 'a plain GET does not go through fetch');
+    assert.deepEqual(r.fetched, [`${SERVER}/echo?headers`], 'headers need the fetch transport');
+    assert.equal(r.a, undefined);
+    assert.equal(r.b, '1');
+  });
+
+  test('the credentials option decides whether cookies are sent', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      await fetch('/set-cookie');
+      const read = (options) => new Promise((resolve) => {
+        const es = new window.lib.EventSource('/echo?close=1', { transport: 'fetch', ...options });
+        es.addEventListener('message', (e) => { es.close(); resolve(JSON.parse(e.data).headers.cookie ?? null); }, { once: true });
+      });
+      return { sameOrigin: await read({}), omit: await read({ credentials: 'omit' }), include: await read({ credentials: 'include' }) };
+    });
+    assert.match(r.sameOrigin ?? '', /=/, 'same-origin sends the cookie');
+    assert.equal(r.omit, null, "credentials: 'omit' sends no cookie");
+    assert.match(r.include ?? '', /=/);
+  });
+
+  test('an injected fetch that resolves to something other than a Response is a fatal error, not a hang', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      const outcomes = [];
+      for (const bad of [null, undefined, 42, { status: 200, headers: new Headers({ 'content-type': 'text/event-stream' }), body: 'not a stream' }]) {
+        const es = new window.lib.EventSource('/fixture/basic', { fetch: async () => bad });
+        const e = await new Promise((resolve) => { es.onerror = resolve; setTimeout(() => resolve(null), 3000); });
+        outcomes.push(e && { fatal: e.fatal, message: e.message, state: es.readyState });
+        es.close();
+      }
+      // The module still works afterwards.
+      const ok = new window.lib.EventSource('/fixture/basic', { transport: 'fetch' });
+      const data = await new Promise((resolve) => ok.addEventListener('message', (e) => resolve(e.data), { once: true }));
+      ok.close();
+      return { outcomes, data };
+    });
+    for (const outcome of r.outcomes.slice(0, 3)) {
+      assert.ok(outcome, 'an error event arrived');
+      assert.equal(outcome.fatal, true);
+      assert.equal(outcome.state, 2);
+      assert.match(outcome.message, /not a Response/);
+    }
+    assert.ok(r.outcomes[3], 'a body that is not a stream is an error too');
+    assert.match(r.outcomes[3].message, /ReadableStream|body/);
+    assert.equal(r.data, 'one');
+  });
+
+  test('an oversized event is a parse error; the connection stays open and later events arrive', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      const es = new window.lib.EventSource('/fixture/basic', { transport: 'fetch', maxEventSize: 8 });
+      const got = [];
+      const errors = [];
+      es.onmessage = (e) => got.push(e.data);
+      es.onerror = (e) => errors.push({ kind: e.kind, fatal: e.fatal, reconnecting: e.reconnecting, state: es.readyState, message: e.message });
+      const start = Date.now();
+      while (errors.length < 3 && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      es.close();
+      return { got, errors };
+    });
+    // Each "data: …" line of the fixture is 9 bytes or more, over the limit of 8: all three
+    // events are dropped and reported, and the connection stays open.
+    assert.deepEqual(r.got, []);
+    assert.equal(r.errors.length, 3, JSON.stringify(r.errors));
+    for (const e of r.errors) {
+      assert.deepEqual([e.kind, e.fatal, e.reconnecting, e.state], ['parse', false, false, 1]);
+      assert.match(e.message, /maximum event size of 8 bytes/);
+    }
+  });
+
+  test('a huge server retry: value does not turn into an immediate reconnect loop', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      const before = (await (await fetch('/stats')).json()).requests['/finite'] ?? 0;
+      const es = new window.lib.EventSource('/finite?n=1&retry=4294967296000', { transport: 'fetch' });
+      const errors = [];
+      es.onerror = (e) => errors.push([e.fatal, e.reconnecting]);
+      await new Promise((r) => setTimeout(r, 800));
+      const after = (await (await fetch('/stats')).json()).requests['/finite'] ?? 0;
+      es.close();
+      return { requests: after - before, errors };
+    });
+    assert.equal(r.requests, 1, 'one request: the retry waits (capped at 2^31-1 ms), it does not fire at once');
+    assert.deepEqual(r.errors, [[false, true]]);
   });
 
   test('401 is fatal and carries status, status text, headers and body', async () => {
@@ -183,9 +270,16 @@ describe('fetch transport features', () => {
         attempt({ method: 'GET', body: 'x' }),
         attempt({ transport: 'eventsource', headers: { a: 'b' } }),
         attempt({ fetch: 'not a function' }),
+        attempt({ method: 'TRACE' }),
+        attempt({ method: 'bad method' }),
+        attempt({ method: 'HEAD', body: 'x' }),
+        attempt({ method: 'POST', body: new ReadableStream() }),
+        attempt({ transport: 'eventsource', idleTimeout: 1000 }),
       ];
     });
     for (const error of r) assert.equal(error?.[0], 'TypeError', JSON.stringify(r));
+    assert.match(r.at(-1)[1], /idleTimeout/, 'the message names the option at fault');
+    assert.match(r.at(-2)[1], /ReadableStream/);
   });
 });
 

@@ -58,10 +58,71 @@ describe('retry policy', () => {
     });
     assert.deepEqual(r, ['TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError']);
   });
+
+  for (const transport of ['eventsource', 'fetch']) {
+    test(`${transport}: close() during the backoff wait leaves no timer and makes no request`, async () => {
+      const before = await requests('/status/503');
+      const r = await ctx.page.evaluate(async (transport) => {
+        const es = new window.lib.EventSource('/status/503', { transport, retry: { initialDelay: 300, jitter: 0 } });
+        const events = [];
+        es.addEventListener('reconnecting', (e) => { events.push(['reconnecting', e.delay]); es.close(); });
+        es.addEventListener('error', (e) => events.push(['error', e.fatal]));
+        await new Promise((r) => setTimeout(r, 900));
+        return { events, state: es.readyState };
+      }, transport);
+      assert.deepEqual(r.events, [['error', false], ['reconnecting', 300]]);
+      assert.equal(r.state, 2);
+      assert.equal(await requests('/status/503') - before, 1, 'no request after close()');
+    });
+  }
+
+  test('eventsource: after maxRetries the fatal error says the policy gave up', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      const es = new window.lib.EventSource('/status/500', { transport: 'eventsource', retry: { initialDelay: 10, jitter: 0, maxRetries: 1 } });
+      return new Promise((resolve) => es.addEventListener('error', (e) => e.fatal && resolve(e.message)));
+    });
+    assert.match(r, /gave up after 1 retries/);
+  });
+
+  test('eventsource: a seeded lastEventId travels in the query parameter named by lastEventIdParam', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      const read = (options) => new Promise((resolve) => {
+        const es = new window.lib.EventSource('/echo?x=1', { transport: 'eventsource', ...options });
+        es.addEventListener('message', (e) => { es.close(); resolve(JSON.parse(e.data).query); }, { once: true });
+      });
+      return [await read({ lastEventId: '7', lastEventIdParam: 'cursor' }), await read({ lastEventId: '8' }), await read({})];
+    });
+    assert.deepEqual(r, ['x=1&cursor=7', 'x=1&lastEventId=8', 'x=1']);
+  });
+
 });
 
 describe('lifecycle triggers', () => {
   for (const transport of ['eventsource', 'fetch']) {
+    test(`${transport}: hidden during a backoff wait, it does not reconnect until visible`, async () => {
+      const path = '/status/503';
+      const before = await requests(path);
+      await ctx.page.evaluate(async (transport) => {
+        let visibility = 'visible';
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
+        window.__setVisibility = (v) => { visibility = v; document.dispatchEvent(new Event('visibilitychange')); };
+        const es = new window.lib.EventSource('/status/503', { transport, retry: { initialDelay: 200, jitter: 0, maxRetries: 1 }, pauseWhenHidden: true });
+        window.__pb = { es, states: [] };
+        await new Promise((resolve) => es.addEventListener('reconnecting', resolve, { once: true }));
+        window.__setVisibility('hidden');
+      }, transport);
+      await new Promise((r) => setTimeout(r, 700));
+      const whileHidden = await requests(path) - before;
+      const state = await ctx.page.evaluate(() => window.__pb.es.readyState);
+      await ctx.page.evaluate(() => window.__setVisibility('visible'));
+      await new Promise((r) => setTimeout(r, 500));
+      const afterVisible = await requests(path) - before;
+      await ctx.page.evaluate(() => { window.__pb.es.close(); delete document.visibilityState; });
+      assert.equal(whileHidden, 1, 'no request while hidden');
+      assert.equal(state, 0, 'CONNECTING while paused');
+      assert.equal(afterVisible, 2, 'reconnected once visible');
+    });
+
     test(`${transport}: reconnectOnOnline skips the retry wait`, async () => {
       const path = '/status/503';
       const before = await requests(path);
@@ -110,18 +171,22 @@ describe('lifecycle triggers', () => {
       const channel = unique(`bfcache-${transport}`);
       await ctx.page.evaluate(async ([transport, channel]) => {
         const es = new window.lib.EventSource(`/events?channel=${channel}`, { transport, reopenOnPageshow: true });
-        window.__bf = { es, opens: 0, got: [] };
+        window.__bf = { es, opens: 0, got: [], errors: [] };
         es.onopen = () => { window.__bf.opens += 1; };
+        es.onerror = (e) => window.__bf.errors.push(e.message);
         es.onmessage = (e) => window.__bf.got.push(e.data);
         await new Promise((resolve) => es.addEventListener('open', resolve, { once: true }));
         window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
+        window.__bf.restoredAt = Date.now();
         window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
       }, [transport, channel]);
       await ctx.page.waitForFunction(() => window.__bf.opens === 2, null, { timeout: 5000 });
+      const reopenedIn = await ctx.page.evaluate(() => Date.now() - window.__bf.restoredAt);
       await publish(channel, 'after restore');
       await ctx.page.waitForFunction(() => window.__bf.got.length === 1, null, { timeout: 5000 });
-      const r = await ctx.page.evaluate(() => { window.__bf.es.close(); return [window.__bf.opens, window.__bf.got]; });
-      assert.deepEqual(r, [2, ['after restore']]);
+      const r = await ctx.page.evaluate(() => { window.__bf.es.close(); return [window.__bf.opens, window.__bf.got, window.__bf.errors]; });
+      assert.deepEqual(r, [2, ['after restore'], []], 'a restore is not a failure: no error event');
+      assert.ok(reopenedIn < 1000, `reopened at once, not after a retry delay (${reopenedIn} ms)`);
     });
   }
 });

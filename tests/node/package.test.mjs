@@ -101,11 +101,41 @@ describe('Node.js', () => {
     }
   });
 
-  test('a header function that throws fails the connection with its message', async () => {
-    const es = new EventSource(`${SERVER}/echo`, { headers: () => { throw new Error('no token'); } });
-    const error = await new Promise((resolve) => { es.onerror = resolve; });
-    assert.equal(error.fatal, true);
-    assert.match(error.message, /no token/);
+  test('a header function that throws is retried (a token refresh may fail for a moment)', async () => {
+    let calls = 0;
+    const es = new EventSource(`${SERVER}/echo`, {
+      headers: () => { calls += 1; throw new Error(`no token (${calls})`); },
+      retry: { initialDelay: 10, jitter: 0, maxRetries: 1 },
+    });
+    const errors = [];
+    es.onerror = (e) => errors.push([e.fatal, e.message]);
+    const reasons = [];
+    es.addEventListener('reconnecting', (e) => reasons.push(e.reason));
+    await waitFor('the fatal error', () => errors.some(([fatal]) => fatal));
+    assert.equal(calls, 2);
+    assert.deepEqual(reasons, ['headers']);
+    assert.equal(errors[0][0], false);
+    assert.match(errors[0][1], /no token \(1\)/);
+    assert.match(errors[1][1], /no token \(2\).*gave up after 1 retries/);
+  });
+
+  test('the refreshed token of each reconnect reaches the server', async () => {
+    let n = 0;
+    const es = new EventSource(`${SERVER}/echo?close=1`, {
+      headers: async () => ({ Authorization: `Bearer token-${++n}` }),
+      retry: { initialDelay: 10, jitter: 0 },
+    });
+    const seen = [];
+    es.onmessage = (e) => seen.push(JSON.parse(e.data).headers.authorization);
+    await waitFor('3 connections', () => seen.length >= 3);
+    es.close();
+    assert.deepEqual(seen.slice(0, 3), ['Bearer token-1', 'Bearer token-2', 'Bearer token-3']);
+  });
+
+  test('credentials, a body with GET, and a forbidden method are checked up front', () => {
+    assert.throws(() => new EventSource(`${SERVER}/echo`, { body: 'x' }), (e) => e.name === 'TypeError' && /method other than GET/.test(e.message));
+    assert.throws(() => new EventSource(`${SERVER}/echo`, { method: 'CONNECT' }), (e) => e.name === 'TypeError' && /forbids/.test(e.message));
+    assert.throws(() => new EventSource(`${SERVER}/echo`, { credentials: 'sometimes' }), (e) => e.name === 'TypeError' && /credentials/.test(e.message));
   });
 });
 
