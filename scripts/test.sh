@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite: lints, native tests, the build, browser tests of the Rust API (wasm-pack in
-# headless Chromium), JS tests of the packed npm package, the TypeScript types, and an
-# end-to-end test of the demo page. Starts (and stops) the companion server itself.
+# headless Chromium, the chaos test also in Firefox ESR), JS tests of the packed npm package,
+# the TypeScript types, an end-to-end test of the demo page, and a smoke run of the
+# benchmarks. Starts (and stops) the companion server itself.
 #
 # Environment: SSE_TEST_PORT (companion server, default 18787), SSE_RUNNER_PORT (the
 # wasm-bindgen test runner's page, default 18788).
@@ -70,8 +71,15 @@ step "the chaos test in Firefox ESR (wasm-pack test --headless --firefox)"
 GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)} \
   wasm-pack test --headless --firefox -- --test chaos
 
-step "TypeScript declarations"
-node_modules/.bin/tsc -p tests/types/tsconfig.json
+step "TypeScript declarations (as a user's bundler resolves the installed package)"
+rm -rf tests/.work/app/types
+cp -r tests/types tests/.work/app/types
+node_modules/.bin/tsc -p tests/.work/app/types/tsconfig.json
 
 step "JS tests of the packed package and the demo page (node --test, headless Chromium)"
 SSE_SERVER_URL="$server_url" node --test --test-concurrency=1 tests/js/ tests/e2e/ tests/node/
+
+# Benchmarks are not tests: this only checks that `npm run bench` runs end to end on a tiny size
+# (it starts its own servers on free ports).
+step "smoke run of the benchmarks (npm run bench -- --smoke)"
+node --test bench/smoke.test.mjs

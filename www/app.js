@@ -202,7 +202,7 @@ function connect() {
   ui.resolvedUrl.textContent = `${source.url}${source.withCredentials ? '  (withCredentials)' : ''}`;
   addRow('system', `connecting to ${source.url}`, '', 'system');
 
-  source.onopen = () => { addRow('open', `connection open · readyState ${STATE_NAMES[source.readyState] ?? source.readyState}`, source.lastEventId); refreshState(); };
+  source.onopen = () => { addRow('open', `connection open · readyState ${STATE_NAMES[source.readyState] ?? source.readyState}`, source.lastEventId); refreshState(); refreshStats(); };
   source.onmessage = (event) => { addRow('message', event.data, event.lastEventId); refreshState(); };
   source.onerror = onError;
   source.onJson('tick', (value, event) => { addRow('tick', tickParts(value), event.lastEventId); refreshState(); });
@@ -217,6 +217,7 @@ function disconnect() {
   if (!es) return;
   es.close();
   addRow('system', 'closed with es.close()', es.lastEventId, 'system');
+  setTimeout(refreshStats, 200);
   refreshState();
 }
 

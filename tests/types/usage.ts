@@ -1,6 +1,16 @@
-// Compiled by `tsc` in `npm test` against the declarations in the packed package: the typed
-// API must accept correct code and reject wrong code (each @ts-expect-error must be an error).
-import init, { EventSource, isSupported, type JsonErrorEvent, type SourceErrorEvent } from 'eventsource-wasm';
+// Compiled by `tsc` in `npm test` against the declarations in the packed package, resolved the
+// way a user's bundler resolves them (scripts/test.sh copies this folder into the scratch app
+// that installed the tarball, so `exports["."].types` is what is read): the typed API must
+// accept correct code and reject wrong code (each @ts-expect-error must be an error).
+import init, {
+  createParser,
+  EventSource,
+  isSupported,
+  type JsonErrorEvent,
+  type ParserOptions,
+  type ReconnectingEvent,
+  type SourceErrorEvent,
+} from 'eventsource-wasm';
 
 async function main(): Promise<void> {
   await init();
@@ -19,7 +29,12 @@ async function main(): Promise<void> {
     if (event.kind === 'json') {
       const raw: string = event.data;
       void raw;
+    } else if (event.kind === 'parse') {
+      const message: string = event.message;
+      void message;
     } else {
+      const status: number | null | undefined = event.status;
+      void status;
       const fatal: boolean = event.fatal && !event.reconnecting;
       void fatal;
     }
@@ -47,8 +62,40 @@ async function main(): Promise<void> {
   // @ts-expect-error: on() needs a callback
   es.on('tick');
 
+  // The fetch transport's options, the retry policy and its events.
+  const es3 = new EventSource('https://example.com/stream', {
+    transport: 'fetch',
+    method: 'POST',
+    body: JSON.stringify({ topics: ['a'] }),
+    headers: async () => ({ Authorization: 'Bearer x' }),
+    credentials: 'include',
+    retry: { initialDelay: 500, maxRetries: 5 },
+    shouldRetry: (failure) => failure.kind !== 'headers' && failure.retryable,
+    idleTimeout: 30_000,
+    lastEventId: '42',
+  });
+  es3.addEventListener('reconnecting', (event: ReconnectingEvent) => {
+    const attempt: number = event.attempt + event.delay;
+    void attempt;
+  });
+  // @ts-expect-error: transport names are checked
+  new EventSource('/events', { transport: 'websocket' });
+
+  const options: ParserOptions = {
+    onEvent: (event) => void (event.type + event.data + event.lastEventId),
+    onRetry: (ms: number) => void ms,
+    maxEventSize: 1024,
+  };
+  const parser = createParser(options);
+  parser.feed('data: x\n\n');
+  parser.feed(new Uint8Array([10]));
+  // @ts-expect-error: feed takes text or bytes
+  parser.feed(42);
+  parser.reset();
+
   es.close();
   es2.close();
+  es3.close();
   void supported; void state; void id;
 }
 void main;
