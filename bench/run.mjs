@@ -23,6 +23,9 @@ const root = resolve(here, '..');
 const work = join(here, '.work');
 const www = join(work, 'www');
 const SMOKE = process.argv.includes('--smoke') || !['', '0', undefined].includes(process.env.BENCH_SMOKE);
+// `--only=1,5`: measure only these rows (by prefix), for working on one of them; the results
+// then go to bench/.work/results.partial.json, never to bench/results.json.
+const ONLY = (process.argv.find((a) => a.startsWith('--only=')) || '').slice('--only='.length).split(',').filter(Boolean);
 const SERVER = process.env.BENCH_SERVER_URL;
 const STREAM = process.env.BENCH_STREAM_URL;
 const FANOUT = process.env.BENCH_FANOUT_URL;
@@ -107,6 +110,7 @@ const results = {
 
 /** Runs one part; a failure marks its rows as errors and the run as failed, then goes on. */
 async function part(name, rowIds, fn) {
+  if (ONLY.length && !rowIds.some(([id]) => ONLY.some((o) => id.startsWith(o)))) return;
   const t0 = performance.now();
   log(`${name}…`);
   try {
@@ -871,6 +875,7 @@ agent.destroy();
 
 // Every row, in order (a part that failed before adding its rows has marked them).
 for (const [id, title] of ROWS) {
+  if (ONLY.length && !ONLY.some((o) => id.startsWith(o))) continue;
   if (!results.rows.some((r) => r.id === id)) {
     results.rows.push({ id, title, status: 'error', ours: '—', peers: '—', ratio: null, target: '—', verdict: 'not measured' });
     results.failures.push({ part: id, error: 'not measured' });
@@ -880,7 +885,7 @@ results.rows.sort((a, b) => ROWS.findIndex(([id]) => id === a.id) - ROWS.findInd
 results.seconds = (performance.now() - started) / 1000;
 results.table = table();
 // A smoke run's figures are meaningless: they never overwrite the committed bench/results.json.
-const resultsFile = SMOKE ? join(work, 'results.smoke.json') : join(here, 'results.json');
+const resultsFile = SMOKE ? join(work, 'results.smoke.json') : ONLY.length ? join(work, 'results.partial.json') : join(here, 'results.json');
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 console.log(results.table);
 log(`${SMOKE ? 'smoke run' : 'run'} took ${results.seconds.toFixed(0)} s; ${resultsFile.slice(root.length + 1)} written`);

@@ -14,7 +14,7 @@ use crate::options::{Credentials, HeaderProvider, ShouldRetry};
 use crate::parser::{Item, Parser};
 use crate::registry::{sleep, wait_resumed, Shared};
 use crate::retry::{parse_retry_after, Decision, Failure, RetryPolicy, MAX_TIMER_MS};
-use crate::support::error_message;
+use crate::support::{error_message, CachedString};
 use crate::ReadyState;
 
 /// The reconnection delay before the server sets one with `retry:` (what Chromium uses).
@@ -43,6 +43,21 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = Object, js_name = fromEntries, catch)]
     fn object_from_entries(entries: &JsValue) -> Result<Object, JsValue>;
+}
+
+// One call into JS per event instead of five (init object, three setters, constructor).
+#[wasm_bindgen(
+    inline_js = "export function message_event(type, data, lastEventId, origin) {\n\
+    return new MessageEvent(type, { data, lastEventId, origin });\n}"
+)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn message_event(
+        event_type: &JsValue,
+        data: &str,
+        last_event_id: &JsValue,
+        origin: &JsValue,
+    ) -> Result<web_sys::MessageEvent, JsValue>;
 }
 
 /// The state of a fetch-backed connection, owned by the source's registry.
@@ -446,6 +461,9 @@ async fn connect_once(
         }
     }
 
+    let origin = JsValue::from_str(&origin);
+    let mut event_types = CachedString::new("message");
+    let mut event_ids = CachedString::new("");
     let mut chunk = Vec::new();
     let mut last_byte = opened_at;
     let mut idle = request.idle_timeout_ms.map(Timer::new);
@@ -520,13 +538,11 @@ async fn connect_once(
                 Item::Event(event) => {
                     shared.set_last_event_id(&event.last_event_id);
                     if shared.has_listeners(&event.event_type) {
-                        let init = web_sys::MessageEventInit::new();
-                        init.set_data(&JsValue::from_str(&event.data));
-                        init.set_last_event_id(&event.last_event_id);
-                        init.set_origin(&origin);
-                        if let Ok(message) = web_sys::MessageEvent::new_with_event_init_dict(
-                            &event.event_type,
-                            &init,
+                        if let Ok(message) = message_event(
+                            event_types.get(&event.event_type),
+                            &event.data,
+                            event_ids.get(&event.last_event_id),
+                            &origin,
                         ) {
                             shared.dispatch(&event.event_type, &message);
                         }

@@ -3,11 +3,12 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Function, Object, Reflect, Uint8Array};
+use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::parser::{Item, ParseError, Parser, DEFAULT_MAX_EVENT_SIZE};
+use crate::support::CachedString;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_PARSER: &'static str = r#"
@@ -44,6 +45,23 @@ pub struct JsParser {
     on_retry: Option<Function>,
     on_comment: Option<Function>,
     on_error: Option<Function>,
+    /// The previous event's type and last event ID as JS strings (they rarely change).
+    strings: RefCell<(CachedString, CachedString)>,
+}
+
+// Builds the event object and calls `onEvent` in one call into JS.
+#[wasm_bindgen(
+    inline_js = "export function emit_event(onEvent, type, data, lastEventId) {\n\
+    onEvent({ type, data, lastEventId });\n}"
+)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn emit_event(
+        on_event: &Function,
+        event_type: &JsValue,
+        data: &str,
+        last_event_id: &JsValue,
+    ) -> Result<(), JsValue>;
 }
 
 impl std::fmt::Debug for JsParser {
@@ -104,6 +122,7 @@ pub fn create_parser(
         on_retry: optional_function(&options, "onRetry")?,
         on_comment: optional_function(&options, "onComment")?,
         on_error: optional_function(&options, "onError")?,
+        strings: RefCell::new((CachedString::new("message"), CachedString::new(""))),
     })
 }
 
@@ -174,11 +193,15 @@ impl JsParser {
     fn deliver(&self, item: Owned) -> Result<(), JsValue> {
         match item {
             Owned::Event(event) => {
-                let object = Object::new();
-                Reflect::set(&object, &"type".into(), &event.event_type.into())?;
-                Reflect::set(&object, &"data".into(), &event.data.into())?;
-                Reflect::set(&object, &"lastEventId".into(), &event.last_event_id.into())?;
-                self.on_event.call1(&JsValue::UNDEFINED, &object)?;
+                let (event_type, id) = {
+                    let mut strings = self.strings.borrow_mut();
+                    let (types, ids) = &mut *strings;
+                    (
+                        types.get(&event.event_type).clone(),
+                        ids.get(&event.last_event_id).clone(),
+                    )
+                };
+                emit_event(&self.on_event, &event_type, &event.data, &id)?;
             }
             Owned::Retry(ms) => {
                 if let Some(on_retry) = &self.on_retry {

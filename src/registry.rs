@@ -160,6 +160,10 @@ pub(crate) struct Shared {
     watchers: RefCell<Vec<(u64, CloseCallback)>>,
     closed: Cell<bool>,
     last_event_id: RefCell<String>,
+    /// The latest message from the browser's `EventSource`, whose `lastEventId` is read only
+    /// when asked for (copying the string into wasm for every event would cost more than
+    /// everything else the native path does).
+    last_event: RefCell<Option<web_sys::Event>>,
 }
 
 impl Shared {
@@ -177,6 +181,7 @@ impl Shared {
             watchers: RefCell::new(Vec::new()),
             closed: Cell::new(false),
             last_event_id: RefCell::new(String::new()),
+            last_event: RefCell::new(None),
         })
     }
 
@@ -229,7 +234,7 @@ impl Shared {
         let name = name.to_owned();
         EventListener::new(raw, name.clone(), move |event| {
             if let Some(shared) = weak.upgrade() {
-                shared.dispatch(&name, event);
+                shared.dispatch_from_browser(&name, event);
             }
         })
     }
@@ -292,6 +297,7 @@ impl Shared {
     }
 
     pub(crate) fn set_last_event_id(&self, id: &str) {
+        self.last_event.borrow_mut().take();
         let mut last = self.last_event_id.borrow_mut();
         if *last != id {
             id.clone_into(&mut last);
@@ -299,6 +305,14 @@ impl Shared {
     }
 
     pub(crate) fn last_event_id(&self) -> String {
+        if let Some(event) = self.last_event.borrow_mut().take() {
+            // `Reflect.get`, not the `MessageEvent` getter: never throws, whatever the event.
+            let id = js_sys::Reflect::get(&event, &"lastEventId".into())
+                .ok()
+                .and_then(|id| id.as_string())
+                .unwrap_or_default();
+            *self.last_event_id.borrow_mut() = id;
+        }
         self.last_event_id.borrow().clone()
     }
 
@@ -409,16 +423,13 @@ impl Shared {
         if self.closed.get() {
             return;
         }
-        if let Some(message) = event.dyn_ref::<web_sys::MessageEvent>() {
-            self.set_last_event_id(&message.last_event_id());
-        }
-        let targets: Vec<(u64, RawCallback)> = self
-            .slots
-            .borrow()
-            .iter()
-            .filter(|slot| slot.event_type == event_type)
-            .map(|slot| (slot.id, slot.callback.clone()))
-            .collect();
+        let targets = crate::support::take_few(
+            self.slots
+                .borrow()
+                .iter()
+                .filter(|slot| slot.event_type == event_type)
+                .map(|slot| (slot.id, slot.callback.clone())),
+        );
         for (id, callback) in targets {
             if !self.is_registered(id) {
                 continue;
@@ -429,11 +440,24 @@ impl Shared {
         }
     }
 
+    /// Dispatches an event of the browser's `EventSource`, remembering it as the latest message
+    /// if it is one. Every event the browser fires on an `EventSource` under a name other than
+    /// `open` and `error` is a server message, so only those two names need a type check.
+    fn dispatch_from_browser(&self, event_type: &str, event: &web_sys::Event) {
+        if self.closed.get() {
+            return;
+        }
+        if !matches!(event_type, "open" | "error") || event.has_type::<web_sys::MessageEvent>() {
+            *self.last_event.borrow_mut() = Some(event.clone());
+        }
+        self.dispatch(event_type, event);
+    }
+
     fn on_raw_error(self: &Rc<Self>, event: &web_sys::Event) {
         // A server event named "error" is a message, not a connection error.
-        let is_message = event.dyn_ref::<web_sys::MessageEvent>().is_some();
+        let is_message = event.has_type::<web_sys::MessageEvent>();
         if is_message || self.ready_state() != ReadyState::Closed {
-            self.dispatch("error", event);
+            self.dispatch_from_browser("error", event);
             return;
         }
         // The browser gave up. Under a retry policy, reopen after the backoff delay.

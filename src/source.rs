@@ -420,7 +420,7 @@ fn check_method(method: &str, body: Option<&JsValue>) -> Result<(), Error> {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !is_token {
         return Err(Error::InvalidOptions(format!(
-            "method {method:?} is not a valid HTTP method (e.g. 'GET' or 'POST')"
+            "method \"{method}\" is not a valid HTTP method (e.g. 'GET' or 'POST')"
         )));
     }
     if ["CONNECT", "TRACE", "TRACK"]
@@ -428,7 +428,7 @@ fn check_method(method: &str, body: Option<&JsValue>) -> Result<(), Error> {
         .any(|m| m.eq_ignore_ascii_case(method))
     {
         return Err(Error::InvalidOptions(format!(
-            "fetch forbids the method {method:?}: use 'GET' or 'POST'"
+            "fetch forbids the method \"{method}\": use 'GET' or 'POST'"
         )));
     }
     let Some(body) = body else {

@@ -42,3 +42,40 @@ pub(crate) fn error_message(error: &JsValue) -> String {
         .and_then(|message| message.as_string())
         .unwrap_or_else(|| "unknown error".to_owned())
 }
+
+/// A JS string kept for as long as the Rust string it was made from does not change (an
+/// event's type and last event ID are usually the same as the previous event's).
+pub(crate) struct CachedString {
+    text: String,
+    value: JsValue,
+}
+
+impl CachedString {
+    pub(crate) fn new(text: &str) -> Self {
+        CachedString {
+            text: text.to_owned(),
+            value: JsValue::from_str(text),
+        }
+    }
+
+    pub(crate) fn get(&mut self, text: &str) -> &JsValue {
+        if self.text != text {
+            *self = CachedString::new(text);
+        }
+        &self.value
+    }
+}
+
+/// The items of `iter`, taken out of it at once, without a heap allocation when there is at
+/// most one: the common case of one listener per event type, on the path of every event.
+pub(crate) fn take_few<T>(
+    mut iter: impl Iterator<Item = T>,
+) -> std::iter::Chain<std::option::IntoIter<T>, std::vec::IntoIter<T>> {
+    let first = iter.next();
+    let rest: Vec<T> = if first.is_some() {
+        iter.collect()
+    } else {
+        Vec::new()
+    };
+    first.into_iter().chain(rest)
+}
