@@ -8,7 +8,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::parser::{Item, ParseError, Parser, DEFAULT_MAX_EVENT_SIZE};
-use crate::support::CachedString;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_PARSER: &'static str = r#"
@@ -45,23 +44,71 @@ pub struct JsParser {
     on_retry: Option<Function>,
     on_comment: Option<Function>,
     on_error: Option<Function>,
-    /// The previous event's type and last event ID as JS strings (they rarely change).
-    strings: RefCell<(CachedString, CachedString)>,
 }
 
-// Builds the event object and calls `onEvent` in one call into JS.
-#[wasm_bindgen(
-    inline_js = "export function emit_event(onEvent, type, data, lastEventId) {\n\
-    onEvent({ type, data, lastEventId });\n}"
-)]
+// Delivers a run of events in one call into JS: their strings cross as one (decoding text out
+// of wasm memory has a fixed cost per string that would otherwise dominate small events) and
+// are cut apart here. `lengths` holds three UTF-16 lengths per event: type, data, last event
+// ID. Every event is delivered; the first exception is rethrown at the end.
+#[wasm_bindgen(inline_js = "export function emit_events(onEvent, text, lengths) {\n\
+  const n = lengths.slice();\n\
+  let at = 0;\n\
+  let failed = null;\n\
+  for (let i = 0; i < n.length; i += 3) {\n\
+    const type = text.substring(at, (at += n[i]));\n\
+    const data = text.substring(at, (at += n[i + 1]));\n\
+    const lastEventId = text.substring(at, (at += n[i + 2]));\n\
+    try {\n\
+      onEvent({ type, data, lastEventId });\n\
+    } catch (error) {\n\
+      if (failed === null) failed = { error };\n\
+    }\n\
+  }\n\
+  if (failed !== null) throw failed.error;\n\
+}")]
 extern "C" {
     #[wasm_bindgen(catch)]
-    fn emit_event(
-        on_event: &Function,
-        event_type: &JsValue,
-        data: &str,
-        last_event_id: &JsValue,
-    ) -> Result<(), JsValue>;
+    fn emit_events(on_event: &Function, text: &str, lengths: &[u32]) -> Result<(), JsValue>;
+}
+
+/// A batch is delivered once its text reaches this size.
+const BATCH_BYTES: usize = 8 * 1024;
+
+/// Consecutive events waiting to be delivered by [`emit_events`].
+#[derive(Default)]
+struct Batch {
+    text: String,
+    lengths: Vec<u32>,
+}
+
+impl Batch {
+    fn push(&mut self, event: &crate::parser::Event) {
+        for part in [&event.event_type, &event.data, &event.last_event_id] {
+            self.text.push_str(part);
+            self.lengths.push(utf16_len(part));
+        }
+    }
+
+    /// Delivers the events and empties the batch.
+    fn flush(&mut self, on_event: &Function) -> Result<(), JsValue> {
+        if self.lengths.is_empty() {
+            return Ok(());
+        }
+        let result = emit_events(on_event, &self.text, &self.lengths);
+        self.text.clear();
+        self.lengths.clear();
+        result
+    }
+}
+
+/// The length of `text` in UTF-16 code units (what JS string indices count).
+fn utf16_len(text: &str) -> u32 {
+    let len = if text.is_ascii() {
+        text.len()
+    } else {
+        text.encode_utf16().count()
+    };
+    u32::try_from(len).unwrap_or(u32::MAX)
 }
 
 impl std::fmt::Debug for JsParser {
@@ -122,7 +169,6 @@ pub fn create_parser(
         on_retry: optional_function(&options, "onRetry")?,
         on_comment: optional_function(&options, "onComment")?,
         on_error: optional_function(&options, "onError")?,
-        strings: RefCell::new((CachedString::new("message"), CachedString::new(""))),
     })
 }
 
@@ -162,10 +208,27 @@ impl JsParser {
         // Every item is delivered even if a callback throws (the parser has moved past them);
         // the first exception is rethrown afterwards.
         let mut first_error = None;
+        let mut batch = Batch::default();
         for item in items {
-            if let Err(error) = self.deliver(item) {
+            let delivered = match item {
+                Owned::Event(event) => {
+                    batch.push(&event);
+                    // Small batches: one long string sliced into large events costs more in
+                    // V8 than it saves.
+                    if batch.text.len() >= BATCH_BYTES {
+                        batch.flush(&self.on_event)
+                    } else {
+                        Ok(())
+                    }
+                }
+                other => batch.flush(&self.on_event).and(self.deliver(other)),
+            };
+            if let Err(error) = delivered {
                 first_error.get_or_insert(error);
             }
+        }
+        if let Err(error) = batch.flush(&self.on_event) {
+            first_error.get_or_insert(error);
         }
         first_error.map_or(Ok(()), Err)
     }
@@ -192,17 +255,8 @@ impl JsParser {
     /// Calls the callback for one parsed item.
     fn deliver(&self, item: Owned) -> Result<(), JsValue> {
         match item {
-            Owned::Event(event) => {
-                let (event_type, id) = {
-                    let mut strings = self.strings.borrow_mut();
-                    let (types, ids) = &mut *strings;
-                    (
-                        types.get(&event.event_type).clone(),
-                        ids.get(&event.last_event_id).clone(),
-                    )
-                };
-                emit_event(&self.on_event, &event_type, &event.data, &id)?;
-            }
+            // Events go through `Batch`.
+            Owned::Event(_) => {}
             Owned::Retry(ms) => {
                 if let Some(on_retry) = &self.on_retry {
                     on_retry.call1(&JsValue::UNDEFINED, &JsValue::from_f64(ms as f64))?;

@@ -171,6 +171,35 @@ describe('createParser in Node', () => {
     assert.match(errors[0].message, /16/);
   });
 
+  test('many events in one chunk, in order with comments and retries, non-ASCII intact', () => {
+    const log = [];
+    const parser = createParser({
+      onEvent: (e) => log.push(`${e.type}|${e.data}|${e.lastEventId}`),
+      onRetry: (ms) => log.push(`retry ${ms}`),
+      onComment: (c) => log.push(`comment ${c}`),
+    });
+    let stream = '';
+    const expected = [];
+    for (let i = 0; i < 500; i++) {
+      const data = i % 7 === 0 ? `ünï ${i} 🚀` : `event ${i}`;
+      const type = i % 5 === 0 ? 'tick' : 'message';
+      stream += `${type === 'tick' ? 'event: tick\n' : ''}id: ${i}\ndata: ${data}\n\n`;
+      expected.push(`${type}|${data}|${i}`);
+      if (i === 250) { stream += ': half\nretry: 10\n'; expected.push('comment half', 'retry 10'); }
+    }
+    parser.feed(stream);
+    assert.deepEqual(log, expected);
+  });
+
+  test('a throwing onEvent does not lose the other events of the chunk; the error is rethrown', () => {
+    const seen = [];
+    const parser = createParser({ onEvent: (e) => { seen.push(e.data); if (e.data === 'b') throw new Error('boom'); } });
+    assert.throws(() => parser.feed('data: a\n\ndata: b\n\ndata: c\n\n'), /boom/);
+    assert.deepEqual(seen, ['a', 'b', 'c']);
+    parser.feed('data: d\n\n');
+    assert.deepEqual(seen, ['a', 'b', 'c', 'd']);
+  });
+
   test('bad arguments are TypeErrors', () => {
     assert.throws(() => createParser(), TypeError);
     assert.throws(() => createParser({ onEvent: 1 }), TypeError);
