@@ -45,10 +45,26 @@ extern "C" {
     fn object_from_entries(entries: &JsValue) -> Result<Object, JsValue>;
 }
 
-// One call into JS per event instead of five (init object, three setters, constructor).
+// Message events are made in JS: one call per event instead of five (init object, three
+// setters, constructor), or one call for a run of small events, whose strings then cross out of
+// wasm memory as one (decoding has a fixed cost per string that dominates small events).
+// `lengths` holds three UTF-16 lengths per event: type, data, last event ID.
 #[wasm_bindgen(
     inline_js = "export function message_event(type, data, lastEventId, origin) {\n\
-    return new MessageEvent(type, { data, lastEventId, origin });\n}"
+  return new MessageEvent(type, { data, lastEventId, origin });\n\
+}\n\
+export function message_events(text, lengths, origin) {\n\
+  const n = lengths.slice();\n\
+  const events = new Array(n.length / 3);\n\
+  let at = 0;\n\
+  for (let i = 0; i < n.length; i += 3) {\n\
+    const type = text.substring(at, (at += n[i]));\n\
+    const data = text.substring(at, (at += n[i + 1]));\n\
+    const lastEventId = text.substring(at, (at += n[i + 2]));\n\
+    events[i / 3] = new MessageEvent(type, { data, lastEventId, origin });\n\
+  }\n\
+  return events;\n\
+}"
 )]
 extern "C" {
     #[wasm_bindgen(catch)]
@@ -58,6 +74,103 @@ extern "C" {
         last_event_id: &JsValue,
         origin: &JsValue,
     ) -> Result<web_sys::MessageEvent, JsValue>;
+
+    #[wasm_bindgen(catch)]
+    fn message_events(
+        text: &str,
+        lengths: &[u32],
+        origin: &JsValue,
+    ) -> Result<js_sys::Array, JsValue>;
+}
+
+/// The most body bytes copied into wasm memory at a time.
+pub(crate) const PIECE_BYTES: u32 = 64 * 1024;
+
+/// Events whose data is at most this long are made together (see `message_events`).
+const SMALL_EVENT: usize = 1024;
+
+/// What the parser found in one chunk, kept until the chunk is parsed so that its small events
+/// can be made in one call into JS.
+enum Found {
+    Event(crate::parser::Event),
+    Retry(u64),
+    TooLarge(String),
+}
+
+/// Delivers what the parser found in one chunk, in order; stops if the source closes.
+fn deliver(
+    shared: &Shared,
+    found: &mut Vec<Found>,
+    origin: &JsValue,
+    strings: &mut (CachedString, CachedString),
+    server_retry: &mut Option<u32>,
+) {
+    // The small events that have listeners now, made at once.
+    let mut text = String::new();
+    let mut lengths = Vec::new();
+    let mut made = Vec::new();
+    for found in found.iter() {
+        if let Found::Event(event) = found {
+            let small = event.data.len() <= SMALL_EVENT;
+            if small && shared.has_listeners(&event.event_type) {
+                made.push(Some((lengths.len() / 3) as u32));
+                for part in [&event.event_type, &event.data, &event.last_event_id] {
+                    text.push_str(part);
+                    lengths.push(utf16_len(part));
+                }
+            } else {
+                made.push(None);
+            }
+        }
+    }
+    let events = if lengths.is_empty() {
+        None
+    } else {
+        message_events(&text, &lengths, origin).ok()
+    };
+    let mut made = made.into_iter();
+    for found in found.drain(..) {
+        if shared.is_closed() {
+            continue;
+        }
+        match found {
+            Found::Event(event) => {
+                let index = made.next().flatten();
+                shared.set_last_event_id(&event.last_event_id);
+                // A listener may have been added or removed by an earlier event's listener.
+                if !shared.has_listeners(&event.event_type) {
+                    continue;
+                }
+                let message = match (index, &events) {
+                    (Some(index), Some(events)) => events.get(index).unchecked_into(),
+                    _ => match message_event(
+                        strings.0.get(&event.event_type),
+                        &event.data,
+                        strings.1.get(&event.last_event_id),
+                        origin,
+                    ) {
+                        Ok(message) => message,
+                        Err(_) => continue,
+                    },
+                };
+                shared.dispatch(&event.event_type, &message);
+            }
+            Found::Retry(ms) => {
+                *server_retry = Some(u32::try_from(ms).unwrap_or(u32::MAX).min(MAX_TIMER_MS));
+            }
+            Found::TooLarge(message) => dispatch_parse_error(shared, &message),
+        }
+    }
+}
+
+/// The length of `text` in UTF-16 code units (what JS string indices count).
+pub(crate) fn utf16_len(text: &str) -> u32 {
+    let len = if text.is_ascii() {
+        text.len()
+    } else {
+        text.encode_utf16().count()
+    };
+    u32::try_from(len).unwrap_or(u32::MAX)
 }
 
 /// The state of a fetch-backed connection, owned by the source's registry.
@@ -462,8 +575,8 @@ async fn connect_once(
     }
 
     let origin = JsValue::from_str(&origin);
-    let mut event_types = CachedString::new("message");
-    let mut event_ids = CachedString::new("");
+    let mut strings = (CachedString::new("message"), CachedString::new(""));
+    let mut found = Vec::new();
     let mut chunk = Vec::new();
     let mut last_byte = opened_at;
     let mut idle = request.idle_timeout_ms.map(Timer::new);
@@ -516,45 +629,37 @@ async fn connect_once(
             return Outcome::Stopped;
         };
         let value = Reflect::get(&result, &"value".into()).unwrap_or_default();
-        if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
-            chunk.resize(bytes.length() as usize, 0);
-            bytes.copy_to(&mut chunk);
-        } else if let Some(text) = value.as_string() {
-            // A body stream of strings (an injected fetch): take it as the text it is.
-            chunk.clear();
-            chunk.extend_from_slice(text.as_bytes());
-        } else {
-            settle(reader.cancel());
-            return Outcome::request(format!(
-                "the response body produced {}, not bytes (Uint8Array)",
-                describe(&value)
-            ));
-        }
-        parser.feed(&chunk, &mut |item| {
-            if shared.is_closed() {
-                return;
-            }
-            match item {
-                Item::Event(event) => {
-                    shared.set_last_event_id(&event.last_event_id);
-                    if shared.has_listeners(&event.event_type) {
-                        if let Ok(message) = message_event(
-                            event_types.get(&event.event_type),
-                            &event.data,
-                            event_ids.get(&event.last_event_id),
-                            &origin,
-                        ) {
-                            shared.dispatch(&event.event_type, &message);
-                        }
-                    }
+        // A body stream of strings (an injected fetch) is taken as the text it is.
+        let bytes = match value.dyn_into::<Uint8Array>() {
+            Ok(bytes) => bytes,
+            Err(value) => match value.as_string() {
+                Some(text) => Uint8Array::from(text.as_bytes()),
+                None => {
+                    settle(reader.cancel());
+                    return Outcome::request(format!(
+                        "the response body produced {}, not bytes (Uint8Array)",
+                        describe(&value)
+                    ));
                 }
-                Item::Retry(ms) => {
-                    *server_retry = Some(u32::try_from(ms).unwrap_or(u32::MAX).min(MAX_TIMER_MS))
-                }
-                Item::Error(error) => dispatch_parse_error(&shared, &error.to_string()),
+            },
+        };
+        // Into wasm memory a piece at a time: a browser may hand over megabytes at once, and
+        // wasm memory never shrinks once grown.
+        let total = bytes.length();
+        let mut start = 0;
+        while start < total && !shared.is_closed() {
+            let end = total.min(start.saturating_add(PIECE_BYTES));
+            chunk.resize((end - start) as usize, 0);
+            bytes.subarray(start, end).copy_to(&mut chunk);
+            parser.feed(&chunk, &mut |item| match item {
+                Item::Event(event) => found.push(Found::Event(event)),
+                Item::Retry(ms) => found.push(Found::Retry(ms)),
+                Item::Error(error) => found.push(Found::TooLarge(error.to_string())),
                 _ => {}
-            }
-        });
+            });
+            deliver(&shared, &mut found, &origin, &mut strings, server_retry);
+            start = end;
+        }
         if shared.is_closed() {
             settle(reader.cancel());
             return Outcome::Stopped;

@@ -7,6 +7,7 @@ use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::fetch::{utf16_len, PIECE_BYTES};
 use crate::parser::{Item, ParseError, Parser, DEFAULT_MAX_EVENT_SIZE};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -101,16 +102,6 @@ impl Batch {
     }
 }
 
-/// The length of `text` in UTF-16 code units (what JS string indices count).
-fn utf16_len(text: &str) -> u32 {
-    let len = if text.is_ascii() {
-        text.len()
-    } else {
-        text.encode_utf16().count()
-    };
-    u32::try_from(len).unwrap_or(u32::MAX)
-}
-
 impl std::fmt::Debug for JsParser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventStreamParser").finish_non_exhaustive()
@@ -197,7 +188,17 @@ impl JsParser {
             if let Some(text) = chunk.as_string() {
                 parser.feed_str(&text, &mut sink);
             } else if let Some(bytes) = chunk.dyn_ref::<Uint8Array>() {
-                parser.feed(&bytes.to_vec(), &mut sink);
+                // A piece at a time: wasm memory never shrinks once grown.
+                let total = bytes.length();
+                let mut piece = Vec::new();
+                let mut start = 0;
+                while start < total {
+                    let end = total.min(start.saturating_add(PIECE_BYTES));
+                    piece.resize((end - start) as usize, 0);
+                    bytes.subarray(start, end).copy_to(&mut piece);
+                    parser.feed(&piece, &mut sink);
+                    start = end;
+                }
             } else {
                 return Err(js_sys::TypeError::new(
                     "EventStreamParser.feed(chunk): chunk must be a string or a Uint8Array",

@@ -163,6 +163,30 @@ describe('fetch transport features', () => {
     }
   });
 
+  test('a body chunk of megabytes: every event arrives in order, and wasm memory does not grow to hold it', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      const n = 30000;
+      let text = '';
+      for (let i = 1; i <= n; i++) text += `id: ${i}\ndata: ${'x'.repeat(80)} ${i}\n\n`;
+      const body = new TextEncoder().encode(text);
+      const before = window.wasm.memory.buffer.byteLength;
+      const es = new window.lib.EventSource('/fixture/basic', {
+        fetch: async () => new Response(new ReadableStream({ start(c) { c.enqueue(body); } }), { headers: { 'content-type': 'text/event-stream' } }),
+      });
+      const ids = [];
+      es.onmessage = (e) => ids.push(Number(e.lastEventId));
+      const start = Date.now();
+      while (ids.length < n && Date.now() - start < 10000) await new Promise((r) => setTimeout(r, 20));
+      es.close();
+      const inOrder = ids.every((id, i) => id === i + 1);
+      return { count: ids.length, inOrder, bodyBytes: body.length, growth: window.wasm.memory.buffer.byteLength - before };
+    });
+    assert.equal(r.count, 30000);
+    assert.equal(r.inOrder, true);
+    assert.ok(r.bodyBytes > 2_500_000, `the chunk is large (${r.bodyBytes} bytes)`);
+    assert.ok(r.growth < 1 << 20, `wasm memory grew by ${r.growth} bytes for a ${r.bodyBytes}-byte chunk`);
+  });
+
   test('a huge server retry: value does not turn into an immediate reconnect loop', async () => {
     const r = await ctx.page.evaluate(async () => {
       const before = (await (await fetch('/stats')).json()).requests['/finite'] ?? 0;

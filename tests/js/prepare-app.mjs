@@ -36,7 +36,7 @@ writeFileSync(
 <script type="module">
   import init, * as lib from 'eventsource-wasm';
   try {
-    await init();
+    window.wasm = await init();
     window.lib = lib;
     window.ready = true;
   } catch (error) {
