@@ -97,6 +97,44 @@ describe('retry policy', () => {
 
 });
 
+describe('idle timeout', () => {
+  test('comments keep the connection alive; silence reconnects, measured from the last byte', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      let connections = 0;
+      let stopCommentsAt = 0;
+      const fetch = async () => {
+        connections += 1;
+        const enc = new TextEncoder();
+        let timer;
+        const body = new ReadableStream({
+          start(c) {
+            c.enqueue(enc.encode('data: hello\n\n'));
+            let sent = 0;
+            timer = setInterval(() => {
+              sent += 1;
+              if (connections === 1 && sent <= 8) c.enqueue(enc.encode(': keep-alive\n'));
+              else if (connections === 1 && sent === 9) stopCommentsAt = Date.now();
+            }, 150);
+          },
+          cancel() { clearInterval(timer); },
+        });
+        return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+      };
+      const es = new window.lib.EventSource('/fixture/basic', { fetch, idleTimeout: 400, retry: { initialDelay: 10, jitter: 0 } });
+      const reconnects = [];
+      es.addEventListener('reconnecting', (e) => reconnects.push({ reason: e.reason, at: Date.now() }));
+      const start = Date.now();
+      while (reconnects.length === 0 && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
+      es.close();
+      return { reconnects, aliveFor: reconnects[0] ? reconnects[0].at - start : null, afterSilence: reconnects[0] && stopCommentsAt ? reconnects[0].at - stopCommentsAt : null };
+    });
+    assert.equal(r.reconnects[0]?.reason, 'idle');
+    assert.ok(r.aliveFor >= 1200, `eight comments 150 ms apart kept it open (${r.aliveFor} ms)`);
+    // The last comment came ~150 ms before the ninth tick; the timeout is 400 ms after it.
+    assert.ok(r.afterSilence !== null && r.afterSilence >= 150 && r.afterSilence < 600, `timed out ${r.afterSilence} ms after the comments stopped`);
+  });
+});
+
 describe('lifecycle triggers', () => {
   for (const transport of ['eventsource', 'fetch']) {
     test(`${transport}: hidden during a backoff wait, it does not reconnect until visible`, async () => {
