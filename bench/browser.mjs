@@ -19,41 +19,14 @@ const TIMEOUT_MS = 120_000;
  */
 const clients = {
   // The browser's own EventSource.
-  native(url, n, done) {
-    const es = new EventSource(url);
-    let count = 0;
-    let bytes = 0;
-    es.addEventListener('message', (e) => {
-      bytes += e.data.length;
-      if (++count === n) done(es.close(), bytes);
-    });
-    es.onerror = () => {
-      if (es.readyState === EventSource.CLOSED) done(new Error('native EventSource failed'));
-    };
-    return () => es.close();
-  },
+  native: (url, n, done) => standard((u) => new EventSource(u), 'native EventSource', url, n, done),
   'ours-eventsource': (url, n, done) => ours(url, n, done, 'eventsource'),
   'ours-fetch': (url, n, done) => ours(url, n, done, 'fetch'),
   // The fetch transport given a fetch that records the size of each chunk of the body (for the
   // memory row's diagnosis only).
   'ours-fetch-counted': (url, n, done) => ours(url, n, done, 'fetch', { fetch: countingFetch }),
   // Our createParser over a fetch body (bytes fed as they come; UTF-8 decoded in wasm).
-  'ours-parser-fetch'(url, n, done) {
-    const ctrl = new AbortController();
-    let count = 0;
-    let bytes = 0;
-    const parser = lib.createParser({
-      onEvent(e) {
-        bytes += e.data.length;
-        if (++count === n) {
-          ctrl.abort();
-          done(undefined, bytes);
-        }
-      },
-    });
-    readBody(url, ctrl, (chunk) => parser.feed(chunk), () => count >= n, done);
-    return () => ctrl.abort();
-  },
+  'ours-parser-fetch': (url, n, done) => overFetch(lib.createParser, () => (chunk) => chunk, url, n, done),
   '@microsoft/fetch-event-source'(url, n, done) {
     const ctrl = new AbortController();
     let count = 0;
@@ -76,41 +49,17 @@ const clients = {
     });
     return () => ctrl.abort();
   },
-  eventsource(url, n, done) {
-    const es = new NpmEventSource(url);
-    let count = 0;
-    let bytes = 0;
-    es.addEventListener('message', (e) => {
-      bytes += e.data.length;
-      if (++count === n) done(es.close(), bytes);
-    });
-    es.onerror = (e) => {
-      if (es.readyState === NpmEventSource.CLOSED) done(new Error(`eventsource failed: ${e.message}`));
-    };
-    return () => es.close();
-  },
+  eventsource: (url, n, done) => standard((u) => new NpmEventSource(u), 'eventsource', url, n, done),
   // eventsource-parser over a fetch body, decoded with a streaming TextDecoder.
-  'eventsource-parser'(url, n, done) {
-    const ctrl = new AbortController();
-    let count = 0;
-    let bytes = 0;
-    const parser = peerCreateParser({
-      onEvent(e) {
-        bytes += e.data.length;
-        if (++count === n) {
-          ctrl.abort();
-          done(undefined, bytes);
-        }
-      },
-    });
+  'eventsource-parser': (url, n, done) => overFetch(peerCreateParser, () => {
     const decoder = new TextDecoder();
-    readBody(url, ctrl, (chunk) => parser.feed(decoder.decode(chunk, { stream: true })), () => count >= n, done);
-    return () => ctrl.abort();
-  },
+    return (chunk) => decoder.decode(chunk, { stream: true });
+  }, url, n, done),
 };
 
-function ours(url, n, done, transport, extra = {}) {
-  const es = new lib.EventSource(url, { transport, ...extra });
+/** A client with the standard EventSource interface, made by `open(url)`. */
+function standard(open, name, url, n, done) {
+  const es = open(url);
   let count = 0;
   let bytes = 0;
   es.addEventListener('message', (e) => {
@@ -118,9 +67,32 @@ function ours(url, n, done, transport, extra = {}) {
     if (++count === n) done(es.close(), bytes);
   });
   es.onerror = (e) => {
-    if (e.fatal || es.readyState === lib.EventSource.CLOSED) done(new Error(`eventsource-wasm (${transport}) failed: ${e.message}`));
+    if (es.readyState === 2) done(new Error(`${name} failed${e.message ? `: ${e.message}` : ''}`));
   };
   return () => es.close();
+}
+
+function ours(url, n, done, transport, extra = {}) {
+  return standard((u) => new lib.EventSource(u, { transport, ...extra }), `eventsource-wasm (${transport})`, url, n, done);
+}
+
+/** A parser (`createParser({ onEvent })`) fed a fetch body; `decoder()` makes chunk → input. */
+function overFetch(createParser, decoder, url, n, done) {
+  const ctrl = new AbortController();
+  let count = 0;
+  let bytes = 0;
+  const parser = createParser({
+    onEvent(e) {
+      bytes += e.data.length;
+      if (++count === n) {
+        ctrl.abort();
+        done(undefined, bytes);
+      }
+    },
+  });
+  const input = decoder();
+  readBody(url, ctrl, (chunk) => parser.feed(input(chunk)), () => count >= n, done);
+  return () => ctrl.abort();
 }
 
 const chunkStats = { count: 0, bytes: 0, max: 0 };

@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launch } from '../tests/js/chromium.mjs';
 import { fanout } from './fanout.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -168,22 +168,6 @@ async function preparePage() {
 </script>
 `,
   );
-}
-
-function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
 }
 
 async function openPage(browser) {

@@ -320,6 +320,11 @@ impl ErrorInfo {
 
 async fn run(weak: Weak<Shared>, request: Request) {
     let mut parser = Parser::with_max_event_size(request.max_event_size);
+    // The parser's last event ID mirrors the source's (a seeded `lastEventId` included): it is
+    // copied back after every attempt, even one that failed before the request was made.
+    if let Some(shared) = weak.upgrade() {
+        parser.set_last_event_id(&shared.last_event_id());
+    }
     let mut retry_ms = DEFAULT_RETRY_MS;
     let mut backoff = request.retry.as_ref().map(RetryPolicy::backoff);
     loop {
@@ -825,63 +830,55 @@ async fn failure_of(
     }
 }
 
+/// An `error` event with the fields every error event carries, or `None` when nobody listens.
+fn error_event(shared: &Shared, kind: &str, fatal: bool, message: &str) -> Option<web_sys::Event> {
+    if !shared.has_listeners("error") {
+        return None;
+    }
+    let event = web_sys::Event::new("error").ok()?;
+    set(&event, "kind", &kind.into());
+    set(&event, "fatal", &JsValue::from_bool(fatal));
+    set(
+        &event,
+        "reconnecting",
+        &JsValue::from_bool(kind == "connection" && !fatal),
+    );
+    set(&event, "message", &message.into());
+    Some(event)
+}
+
+fn set(event: &web_sys::Event, key: &str, value: &JsValue) {
+    let _ = Reflect::set(event, &key.into(), value);
+}
+
 /// Dispatches a connection error, described on the event itself so the JS API and
 /// [`ErrorEvent`](crate::ErrorEvent) read the same fields.
 fn dispatch_error(shared: &Shared, fatal: bool, failure: ErrorInfo) {
-    if !shared.has_listeners("error") {
-        return;
-    }
-    let Ok(event) = web_sys::Event::new("error") else {
+    let Some(event) = error_event(shared, "connection", fatal, &failure.message) else {
         return;
     };
-    let set = |key: &str, value: &JsValue| {
-        let _ = Reflect::set(&event, &key.into(), value);
-    };
-    set("kind", &"connection".into());
-    set("fatal", &JsValue::from_bool(fatal));
-    set("reconnecting", &JsValue::from_bool(!fatal));
-    set("message", &failure.message.into());
+    let text = |text: Option<String>| text.map_or(JsValue::NULL, |t| JsValue::from_str(&t));
     set(
+        &event,
         "status",
         &failure.status.map_or(JsValue::NULL, JsValue::from),
     );
-    set(
-        "statusText",
-        &failure
-            .status_text
-            .map_or(JsValue::NULL, |s| JsValue::from_str(&s)),
-    );
-    set("headers", &failure.headers.unwrap_or(JsValue::NULL));
-    set(
-        "body",
-        &failure
-            .body
-            .map_or(JsValue::NULL, |b| JsValue::from_str(&b)),
-    );
+    set(&event, "statusText", &text(failure.status_text));
+    set(&event, "headers", &failure.headers.unwrap_or(JsValue::NULL));
+    set(&event, "body", &text(failure.body));
     shared.dispatch("error", &event);
 }
 
 /// Reports an event the parser dropped (larger than `maxEventSize`): the connection stays open.
 fn dispatch_parse_error(shared: &Shared, message: &str) {
-    if !shared.has_listeners("error") {
-        return;
+    if let Some(event) = error_event(shared, "parse", false, message) {
+        shared.dispatch("error", &event);
     }
-    let Ok(event) = web_sys::Event::new("error") else {
-        return;
-    };
-    let set = |key: &str, value: &JsValue| {
-        let _ = Reflect::set(&event, &key.into(), value);
-    };
-    set("kind", &"parse".into());
-    set("fatal", &JsValue::FALSE);
-    set("reconnecting", &JsValue::FALSE);
-    set("message", &message.into());
-    shared.dispatch("error", &event);
 }
 
 /// Announces a reconnection attempt: `reconnecting` with the attempt number, the delay before
 /// it, and why.
-fn dispatch_reconnecting(
+pub(crate) fn dispatch_reconnecting(
     shared: &Shared,
     attempt: u32,
     delay_ms: u32,
@@ -895,14 +892,15 @@ fn dispatch_reconnecting(
     let Ok(event) = web_sys::Event::new("reconnecting") else {
         return;
     };
-    let set = |key: &str, value: &JsValue| {
-        let _ = Reflect::set(&event, &key.into(), value);
-    };
-    set("attempt", &JsValue::from(attempt));
-    set("delay", &JsValue::from(delay_ms));
-    set("reason", &failure.kind().into());
-    set("message", &message.into());
-    set("status", &status.map_or(JsValue::NULL, JsValue::from));
+    set(&event, "attempt", &JsValue::from(attempt));
+    set(&event, "delay", &JsValue::from(delay_ms));
+    set(&event, "reason", &failure.kind().into());
+    set(&event, "message", &message.into());
+    set(
+        &event,
+        "status",
+        &status.map_or(JsValue::NULL, JsValue::from),
+    );
     shared.dispatch("reconnecting", &event);
 }
 

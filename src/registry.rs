@@ -488,21 +488,15 @@ impl Shared {
                 self.reopening.set(true);
                 let wait = sleep(&Rc::downgrade(self), delay_ms);
                 self.dispatch("error", event);
-                if !self.closed.get() && self.has_listeners("reconnecting") {
-                    if let Ok(reconnecting) = web_sys::Event::new("reconnecting") {
-                        let set = |key: &str, value: &JsValue| {
-                            let _ = js_sys::Reflect::set(&reconnecting, &key.into(), value);
-                        };
-                        set("attempt", &JsValue::from(attempt));
-                        set("delay", &JsValue::from(delay_ms));
-                        set("reason", &"unknown".into());
-                        set(
-                            "message",
-                            &"the browser's EventSource gave up; reopening it".into(),
-                        );
-                        set("status", &JsValue::NULL);
-                        self.dispatch("reconnecting", &reconnecting);
-                    }
+                if !self.closed.get() {
+                    crate::fetch::dispatch_reconnecting(
+                        self,
+                        attempt,
+                        delay_ms,
+                        &Failure::Unknown,
+                        "the browser's EventSource gave up; reopening it",
+                        None,
+                    );
                 }
                 let weak = Rc::downgrade(self);
                 wasm_bindgen_futures::spawn_local(async move {

@@ -2,27 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
+
+export { launch };
 
 export const SERVER = process.env.SSE_SERVER_URL;
 if (!SERVER) {
   throw new Error('SSE_SERVER_URL is not set: run these tests through `npm test`, which starts the companion server');
-}
-
-export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
 }
 
 /** A page of the scratch app that imported the packed package; `window.lib` is the module. */

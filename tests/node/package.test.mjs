@@ -119,6 +119,19 @@ describe('Node.js', () => {
     assert.match(errors[1][1], /no token \(2\).*gave up after 1 retries/);
   });
 
+  test('a seeded lastEventId survives an attempt that failed before its request', async () => {
+    let calls = 0;
+    const es = new EventSource(`${SERVER}/echo?close=1`, {
+      lastEventId: '41',
+      headers: () => { calls += 1; if (calls === 1) throw new Error('not yet'); return {}; },
+      retry: { initialDelay: 10, jitter: 0 },
+    });
+    const echo = await new Promise((resolve) => { es.onmessage = (e) => resolve(JSON.parse(e.data)); });
+    es.close();
+    assert.equal(calls, 2);
+    assert.equal(echo.headers['last-event-id'], '41');
+  });
+
   test('the refreshed token of each reconnect reaches the server', async () => {
     let n = 0;
     const es = new EventSource(`${SERVER}/echo?close=1`, {
