@@ -112,15 +112,15 @@ describe('idle timeout', () => {
             let sent = 0;
             timer = setInterval(() => {
               sent += 1;
-              if (connections === 1 && sent <= 8) c.enqueue(enc.encode(': keep-alive\n'));
-              else if (connections === 1 && sent === 9) stopCommentsAt = Date.now();
-            }, 150);
+              if (connections === 1 && sent <= 10) c.enqueue(enc.encode(': keep-alive\n'));
+              else if (connections === 1 && sent === 11) stopCommentsAt = Date.now();
+            }, 100);
           },
           cancel() { clearInterval(timer); },
         });
         return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
       };
-      const es = new window.lib.EventSource('/fixture/basic', { fetch, idleTimeout: 400, retry: { initialDelay: 10, jitter: 0 } });
+      const es = new window.lib.EventSource('/fixture/basic', { fetch, idleTimeout: 600, retry: { initialDelay: 10, jitter: 0 } });
       const reconnects = [];
       es.addEventListener('reconnecting', (e) => reconnects.push({ reason: e.reason, at: Date.now() }));
       const start = Date.now();
@@ -129,9 +129,9 @@ describe('idle timeout', () => {
       return { reconnects, aliveFor: reconnects[0] ? reconnects[0].at - start : null, afterSilence: reconnects[0] && stopCommentsAt ? reconnects[0].at - stopCommentsAt : null };
     });
     assert.equal(r.reconnects[0]?.reason, 'idle');
-    assert.ok(r.aliveFor >= 1200, `eight comments 150 ms apart kept it open (${r.aliveFor} ms)`);
-    // The last comment came ~150 ms before the ninth tick; the timeout is 400 ms after it.
-    assert.ok(r.afterSilence !== null && r.afterSilence >= 150 && r.afterSilence < 600, `timed out ${r.afterSilence} ms after the comments stopped`);
+    assert.ok(r.aliveFor >= 1000, `ten comments 100 ms apart kept it open (${r.aliveFor} ms)`);
+    // The last comment came ~100 ms before the eleventh tick; the timeout is 600 ms after it.
+    assert.ok(r.afterSilence !== null && r.afterSilence >= 300 && r.afterSilence < 1000, `timed out ${r.afterSilence} ms after the comments stopped`);
   });
 });
 
