@@ -431,14 +431,19 @@ fn check_method(method: &str, body: Option<&JsValue>) -> Result<(), Error> {
             "fetch forbids the method \"{method}\": use 'GET' or 'POST'"
         )));
     }
+    if method.eq_ignore_ascii_case("HEAD") {
+        return Err(Error::InvalidOptions(
+            "a HEAD response has no body, so it cannot carry an event stream: use 'GET' or 'POST'"
+                .into(),
+        ));
+    }
     let Some(body) = body else {
         return Ok(());
     };
-    if method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD") {
-        return Err(Error::InvalidOptions(format!(
-            "a request body needs a method other than {} (e.g. method: 'POST')",
-            method.to_ascii_uppercase()
-        )));
+    if method.eq_ignore_ascii_case("GET") {
+        return Err(Error::InvalidOptions(
+            "a request body needs a method other than GET (e.g. method: 'POST')".into(),
+        ));
     }
     let is_stream = js_sys::Reflect::get(body, &"getReader".into()).is_ok_and(|f| f.is_function());
     if is_stream {

@@ -148,6 +148,7 @@ describe('Node.js', () => {
   test('credentials, a body with GET, and a forbidden method are checked up front', () => {
     assert.throws(() => new EventSource(`${SERVER}/echo`, { body: 'x' }), (e) => e.name === 'TypeError' && /method other than GET/.test(e.message));
     assert.throws(() => new EventSource(`${SERVER}/echo`, { method: 'CONNECT' }), (e) => e.name === 'TypeError' && /forbids/.test(e.message));
+    assert.throws(() => new EventSource(`${SERVER}/echo`, { method: 'HEAD' }), (e) => e.name === 'TypeError' && /HEAD response has no body/.test(e.message));
     assert.throws(() => new EventSource(`${SERVER}/echo`, { credentials: 'sometimes' }), (e) => e.name === 'TypeError' && /credentials/.test(e.message));
   });
 });
