@@ -35,7 +35,8 @@ struct Corpus {
 
 /// Deterministic filler text of `len` ASCII characters.
 fn filler(len: usize, seed: usize) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 {}\":,";
+    const ALPHABET: &[u8] =
+        b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 {}\":,";
     (0..len)
         .map(|i| ALPHABET[(i * 7 + seed * 13) % ALPHABET.len()] as char)
         .collect()
@@ -46,24 +47,12 @@ fn corpora(smoke: bool) -> Vec<Corpus> {
     let mut out = Vec::new();
 
     // ~100-byte events: `id`, one `data` line.
-    let n = 20_000 / scale;
-    let mut s = String::new();
-    let mut data_bytes = 0;
-    for i in 0..n {
-        let head = format!("id: {i}\ndata: ");
-        let data = filler(100 - head.len() - 2, i);
-        data_bytes += data.len();
-        s.push_str(&head);
-        s.push_str(&data);
-        s.push_str("\n\n");
-    }
-    out.push(Corpus {
-        name: "small",
-        about: "~100-byte events (id + one data line)",
-        bytes: s.into_bytes(),
-        events: n,
-        data_bytes,
-    });
+    out.push(small_events(
+        "small",
+        "~100-byte events (id + one data line)",
+        20_000 / scale,
+        "\n",
+    ));
 
     // ~10 KB events: `event`, `id`, five 2 KB data lines.
     let n = 200 / scale.min(20);
@@ -109,25 +98,35 @@ fn corpora(smoke: bool) -> Vec<Corpus> {
     });
 
     // The small corpus with CRLF line ends.
-    let n = 20_000 / scale;
+    out.push(small_events(
+        "crlf",
+        "~100-byte events with CRLF line ends",
+        20_000 / scale,
+        "\r\n",
+    ));
+    out
+}
+
+/// `n` events of ~100 bytes (an `id` and one `data` line), lines ended by `eol`.
+fn small_events(name: &'static str, about: &'static str, n: usize, eol: &str) -> Corpus {
     let mut s = String::new();
     let mut data_bytes = 0;
     for i in 0..n {
-        let head = format!("id: {i}\r\ndata: ");
-        let data = filler(100 - head.len() - 4, i);
+        let head = format!("id: {i}{eol}data: ");
+        let data = filler(100 - head.len() - 2 * eol.len(), i);
         data_bytes += data.len();
         s.push_str(&head);
         s.push_str(&data);
-        s.push_str("\r\n\r\n");
+        s.push_str(eol);
+        s.push_str(eol);
     }
-    out.push(Corpus {
-        name: "crlf",
-        about: "~100-byte events with CRLF line ends",
+    Corpus {
+        name,
+        about,
         bytes: s.into_bytes(),
         events: n,
         data_bytes,
-    });
-    out
+    }
 }
 
 fn chunks(bytes: &[u8]) -> Vec<Bytes> {
@@ -236,7 +235,10 @@ fn main() {
     }
     std::fs::write(
         &meta_path,
-        format!("{{\"smoke\": {smoke}, \"corpora\": [{}]}}\n", meta.join(", ")),
+        format!(
+            "{{\"smoke\": {smoke}, \"corpora\": [{}]}}\n",
+            meta.join(", ")
+        ),
     )
     .expect("write the parser bench metadata");
 
