@@ -14,7 +14,7 @@ use crate::options::{Credentials, HeaderProvider, ShouldRetry};
 use crate::parser::{Item, Parser};
 use crate::registry::{sleep, wait_resumed, Shared};
 use crate::retry::{parse_retry_after, Decision, Failure, RetryPolicy, MAX_TIMER_MS};
-use crate::support::{error_message, CachedString};
+use crate::support::{error_message, for_each_piece, CachedString, EventStrings};
 use crate::ReadyState;
 
 /// The reconnection delay before the server sets one with `retry:` (what Chromium uses).
@@ -83,9 +83,6 @@ extern "C" {
     ) -> Result<js_sys::Array, JsValue>;
 }
 
-/// The most body bytes copied into wasm memory at a time.
-pub(crate) const PIECE_BYTES: u32 = 64 * 1024;
-
 /// Events whose data is at most this long are made together (see `message_events`).
 const SMALL_EVENT: usize = 1024;
 
@@ -106,27 +103,20 @@ fn deliver(
     server_retry: &mut Option<u32>,
 ) {
     // The small events that have listeners now, made at once.
-    let mut text = String::new();
-    let mut lengths = Vec::new();
+    let mut small = EventStrings::default();
     let mut made = Vec::new();
     for found in found.iter() {
         if let Found::Event(event) = found {
-            let small = event.data.len() <= SMALL_EVENT;
-            if small && shared.has_listeners(&event.event_type) {
-                made.push(Some((lengths.len() / 3) as u32));
-                for part in [&event.event_type, &event.data, &event.last_event_id] {
-                    text.push_str(part);
-                    lengths.push(utf16_len(part));
-                }
-            } else {
-                made.push(None);
-            }
+            made.push(
+                (event.data.len() <= SMALL_EVENT && shared.has_listeners(&event.event_type))
+                    .then(|| small.push(event)),
+            );
         }
     }
-    let events = if lengths.is_empty() {
+    let events = if small.is_empty() {
         None
     } else {
-        message_events(&text, &lengths, origin).ok()
+        message_events(&small.text, &small.lengths, origin).ok()
     };
     let mut made = made.into_iter();
     for found in found.drain(..) {
@@ -161,16 +151,6 @@ fn deliver(
             Found::TooLarge(message) => dispatch_parse_error(shared, &message),
         }
     }
-}
-
-/// The length of `text` in UTF-16 code units (what JS string indices count).
-pub(crate) fn utf16_len(text: &str) -> u32 {
-    let len = if text.is_ascii() {
-        text.len()
-    } else {
-        text.encode_utf16().count()
-    };
-    u32::try_from(len).unwrap_or(u32::MAX)
 }
 
 /// The state of a fetch-backed connection, owned by the source's registry.
@@ -648,23 +628,16 @@ async fn connect_once(
                 }
             },
         };
-        // Into wasm memory a piece at a time: a browser may hand over megabytes at once, and
-        // wasm memory never shrinks once grown.
-        let total = bytes.length();
-        let mut start = 0;
-        while start < total && !shared.is_closed() {
-            let end = total.min(start.saturating_add(PIECE_BYTES));
-            chunk.resize((end - start) as usize, 0);
-            bytes.subarray(start, end).copy_to(&mut chunk);
-            parser.feed(&chunk, &mut |item| match item {
+        for_each_piece(&bytes, &mut chunk, |piece| {
+            parser.feed(piece, &mut |item| match item {
                 Item::Event(event) => found.push(Found::Event(event)),
                 Item::Retry(ms) => found.push(Found::Retry(ms)),
                 Item::Error(error) => found.push(Found::TooLarge(error.to_string())),
                 _ => {}
             });
             deliver(&shared, &mut found, &origin, &mut strings, server_retry);
-            start = end;
-        }
+            !shared.is_closed()
+        });
         if shared.is_closed() {
             settle(reader.cancel());
             return Outcome::Stopped;

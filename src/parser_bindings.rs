@@ -7,8 +7,8 @@ use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::fetch::{utf16_len, PIECE_BYTES};
 use crate::parser::{Item, ParseError, Parser, DEFAULT_MAX_EVENT_SIZE};
+use crate::support::{for_each_piece, EventStrings};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_PARSER: &'static str = r#"
@@ -47,10 +47,8 @@ pub struct JsParser {
     on_error: Option<Function>,
 }
 
-// Delivers a run of events in one call into JS: their strings cross as one (decoding text out
-// of wasm memory has a fixed cost per string that would otherwise dominate small events) and
-// are cut apart here. `lengths` holds three UTF-16 lengths per event: type, data, last event
-// ID. Every event is delivered; the first exception is rethrown at the end.
+// Delivers a run of events (their strings gathered by `EventStrings`) in one call into JS.
+// Every event is delivered; the first exception is rethrown at the end.
 #[wasm_bindgen(inline_js = "export function emit_events(onEvent, text, lengths) {\n\
   const n = lengths.slice();\n\
   let at = 0;\n\
@@ -77,27 +75,20 @@ const BATCH_BYTES: usize = 8 * 1024;
 
 /// Consecutive events waiting to be delivered by [`emit_events`].
 #[derive(Default)]
-struct Batch {
-    text: String,
-    lengths: Vec<u32>,
-}
+struct Batch(EventStrings);
 
 impl Batch {
     fn push(&mut self, event: &crate::parser::Event) {
-        for part in [&event.event_type, &event.data, &event.last_event_id] {
-            self.text.push_str(part);
-            self.lengths.push(utf16_len(part));
-        }
+        self.0.push(event);
     }
 
     /// Delivers the events and empties the batch.
     fn flush(&mut self, on_event: &Function) -> Result<(), JsValue> {
-        if self.lengths.is_empty() {
+        if self.0.is_empty() {
             return Ok(());
         }
-        let result = emit_events(on_event, &self.text, &self.lengths);
-        self.text.clear();
-        self.lengths.clear();
+        let result = emit_events(on_event, &self.0.text, &self.0.lengths);
+        self.0.clear();
         result
     }
 }
@@ -188,17 +179,10 @@ impl JsParser {
             if let Some(text) = chunk.as_string() {
                 parser.feed_str(&text, &mut sink);
             } else if let Some(bytes) = chunk.dyn_ref::<Uint8Array>() {
-                // A piece at a time: wasm memory never shrinks once grown.
-                let total = bytes.length();
-                let mut piece = Vec::new();
-                let mut start = 0;
-                while start < total {
-                    let end = total.min(start.saturating_add(PIECE_BYTES));
-                    piece.resize((end - start) as usize, 0);
-                    bytes.subarray(start, end).copy_to(&mut piece);
-                    parser.feed(&piece, &mut sink);
-                    start = end;
-                }
+                for_each_piece(bytes, &mut Vec::new(), |piece| {
+                    parser.feed(piece, &mut sink);
+                    true
+                });
             } else {
                 return Err(js_sys::TypeError::new(
                     "EventStreamParser.feed(chunk): chunk must be a string or a Uint8Array",
@@ -216,7 +200,7 @@ impl JsParser {
                     batch.push(&event);
                     // Small batches: one long string sliced into large events costs more in
                     // V8 than it saves.
-                    if batch.text.len() >= BATCH_BYTES {
+                    if batch.0.text.len() >= BATCH_BYTES {
                         batch.flush(&self.on_event)
                     } else {
                         Ok(())

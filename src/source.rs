@@ -411,8 +411,8 @@ impl fmt::Debug for EventSource {
 }
 
 /// Checks what `fetch` would reject on every attempt, so that it is an error now rather than a
-/// reconnection loop: a method that is not an HTTP token or that fetch forbids, a body with GET
-/// or HEAD, and a body that cannot be sent again (a stream).
+/// reconnection loop: a method that is not an HTTP token or that fetch forbids, HEAD (its
+/// response has no body), a body with GET, and a body that cannot be sent again (a stream).
 fn check_method(method: &str, body: Option<&JsValue>) -> Result<(), Error> {
     let is_token = !method.is_empty()
         && method

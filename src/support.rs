@@ -79,3 +79,67 @@ pub(crate) fn take_few<T>(
     };
     first.into_iter().chain(rest)
 }
+
+/// The most bytes of a JS `Uint8Array` copied into wasm memory at a time: a browser may hand
+/// over megabytes at once, and wasm memory never shrinks once grown.
+pub(crate) const PIECE_BYTES: u32 = 64 * 1024;
+
+/// Copies `bytes` into `buffer` [`PIECE_BYTES`] at a time, calling `feed` with each piece, while
+/// `feed` returns `true`.
+pub(crate) fn for_each_piece(
+    bytes: &js_sys::Uint8Array,
+    buffer: &mut Vec<u8>,
+    mut feed: impl FnMut(&[u8]) -> bool,
+) {
+    let total = bytes.length();
+    let mut start = 0;
+    while start < total {
+        let end = total.min(start.saturating_add(PIECE_BYTES));
+        buffer.resize((end - start) as usize, 0);
+        bytes.subarray(start, end).copy_to(buffer);
+        if !feed(buffer) {
+            return;
+        }
+        start = end;
+    }
+}
+
+/// Events' type, data and last event ID gathered into one string, to cross out of wasm memory
+/// as one (decoding has a fixed cost per string that dominates small events) and be cut apart
+/// in JS: `lengths` holds three UTF-16 lengths per event, in that order.
+#[derive(Default)]
+pub(crate) struct EventStrings {
+    pub(crate) text: String,
+    pub(crate) lengths: Vec<u32>,
+}
+
+impl EventStrings {
+    /// Adds `event`; returns its index among the events gathered.
+    pub(crate) fn push(&mut self, event: &crate::parser::Event) -> u32 {
+        let index = (self.lengths.len() / 3) as u32;
+        for part in [&event.event_type, &event.data, &event.last_event_id] {
+            self.text.push_str(part);
+            self.lengths.push(utf16_len(part));
+        }
+        index
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.lengths.clear();
+    }
+}
+
+/// The length of `text` in UTF-16 code units (what JS string indices count).
+fn utf16_len(text: &str) -> u32 {
+    let len = if text.is_ascii() {
+        text.len()
+    } else {
+        text.encode_utf16().count()
+    };
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
