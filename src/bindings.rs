@@ -13,12 +13,14 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::intrinsics::{
+    abort_signal_aborted, genuine_event_type, syntax_error, to_dom_string, to_promise,
+};
 use crate::support::{error_message, is_supported, json_parse};
 use crate::{
     Credentials, Error, EventSource, EventSourceOptions, Failure, HeaderProvider, Listener,
     ReadyState, RetryPolicy, ShouldRetry, Transport,
 };
-use js_sys::Promise;
 use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -226,8 +228,6 @@ interface EventSource2 {
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = String, catch)]
-    fn js_string(value: &JsValue) -> Result<String, JsValue>;
     #[wasm_bindgen(js_name = reportError, catch)]
     fn report_error(error: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = console, js_name = error)]
@@ -329,9 +329,16 @@ struct Core {
     hooks: RefCell<Vec<(String, Listener)>>,
     next_id: Cell<u32>,
     closed: Cell<bool>,
+    /// How many dispatches are running (a listener may dispatch again). A source closed by a
+    /// listener keeps its listeners until the outermost dispatch ends: DOM dispatch calls every
+    /// listener that was registered when it began.
+    depth: Cell<u32>,
+    /// The listeners of the closed source were released.
+    released: Cell<bool>,
     /// After the source closed: the `on*` handler values, which read back as assigned (as on
     /// the browser's EventSource) though they will not be called again.
-    closed_handlers: RefCell<Vec<(String, Function)>>,
+    /// `None`: assigned `null` after close().
+    closed_handlers: RefCell<Vec<(String, Option<Function>)>>,
     _close_watch: RefCell<Option<Listener>>,
 }
 
@@ -451,17 +458,32 @@ impl Core {
         drop(hook);
     }
 
-    /// The source closed for good: release listeners and the wrapper.
+    /// The source closed for good: release listeners and the wrapper (once no dispatch runs).
     fn on_closed(&self) {
         self.closed.set(true);
+        if self.depth.get() == 0 {
+            self.release();
+        }
+    }
+
+    /// Drops the listeners of the closed source (and so whatever they captured), keeping the
+    /// `on*` handler values to read back.
+    fn release(&self) {
+        if self.released.replace(true) {
+            return;
+        }
         let entries = std::mem::take(&mut *self.entries.borrow_mut());
-        *self.closed_handlers.borrow_mut() = entries
-            .iter()
-            .filter_map(|entry| match &entry.callback {
-                Callback::Handler(function) => Some((entry.event_type.clone(), function.clone())),
-                _ => None,
-            })
-            .collect();
+        {
+            let mut handlers = self.closed_handlers.borrow_mut();
+            for entry in &entries {
+                if let Callback::Handler(function) = &entry.callback {
+                    // A handler assigned after close() (during the last dispatch) wins.
+                    if !handlers.iter().any(|(t, _)| *t == entry.event_type) {
+                        handlers.push((entry.event_type.clone(), Some(function.clone())));
+                    }
+                }
+            }
+        }
         let hooks = std::mem::take(&mut *self.hooks.borrow_mut());
         drop(entries);
         drop(hooks);
@@ -507,6 +529,16 @@ impl Core {
             None => return,
         };
         let _ = retarget(event, &this, &protos);
+        self.depth.set(self.depth.get().saturating_add(1));
+        self.call_listeners(event_type, event, &this);
+        self.depth.set(self.depth.get().saturating_sub(1));
+        if self.depth.get() == 0 && self.closed.get() {
+            self.release();
+        }
+    }
+
+    /// The listener loop of [`dispatch`](Self::dispatch).
+    fn call_listeners(&self, event_type: &str, event: &JsValue, this: &JsValue) {
         let matching = crate::support::take_few(
             self.entries
                 .borrow()
@@ -531,7 +563,7 @@ impl Core {
             if once {
                 self.remove_entry(id);
             }
-            if let Err(error) = self.invoke(&callback, &this, event_type, event) {
+            if let Err(error) = self.invoke(&callback, this, event_type, event) {
                 report(&error);
             }
         }
@@ -604,12 +636,15 @@ impl Core {
 
     fn handler(&self, event_type: &str) -> JsValue {
         if self.closed.get() {
-            return self
+            let assigned = self
                 .closed_handlers
                 .borrow()
                 .iter()
                 .find(|(t, _)| t == event_type)
-                .map_or(JsValue::NULL, |(_, function)| function.clone().into());
+                .map(|(_, function)| function.clone().map_or(JsValue::NULL, JsValue::from));
+            if let Some(value) = assigned {
+                return value;
+            }
         }
         self.entries
             .borrow()
@@ -633,9 +668,7 @@ impl Core {
         if self.closed.get() {
             let mut handlers = self.closed_handlers.borrow_mut();
             handlers.retain(|(t, _)| t != event_type);
-            if let Some(function) = function {
-                handlers.push((event_type.to_owned(), function));
-            }
+            handlers.push((event_type.to_owned(), function));
             return;
         }
         let Some(function) = function else {
@@ -683,20 +716,18 @@ impl Core {
 }
 
 /// `capture` from `addEventListener`/`removeEventListener` options (a boolean or an object).
-fn capture_flag(options: &JsValue) -> bool {
+fn capture_flag(options: &JsValue) -> Result<bool, JsValue> {
     if options.is_object() {
-        Reflect::get(options, &"capture".into())
-            .map(|value| value.is_truthy())
-            .unwrap_or(false)
+        Ok(Reflect::get(options, &"capture".into())?.is_truthy())
     } else {
-        options.is_truthy()
+        Ok(options.is_truthy())
     }
 }
 
 fn to_js_error(error: Error) -> JsValue {
     let message = error.to_string();
     match error {
-        Error::InvalidUrl { .. } => js_sys::SyntaxError::new(&message).into(),
+        Error::InvalidUrl { .. } => syntax_error(&message),
         Error::InvalidOptions(_) => js_sys::TypeError::new(&message).into(),
         _ => js_sys::Error::new(&message).into(),
     }
@@ -737,7 +768,7 @@ fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsValue> {
                 let value = function
                     .call0(&JsValue::UNDEFINED)
                     .map_err(|e| error_message(&e))?;
-                let value = JsFuture::from(Promise::resolve(&value))
+                let value = JsFuture::from(to_promise(&value).map_err(|e| error_message(&e))?)
                     .await
                     .map_err(|e| error_message(&e))?;
                 if value.is_undefined() || value.is_null() {
@@ -936,15 +967,9 @@ impl JsEventSource {
             JsValue,
         >,
     ) -> Result<JsValue, JsValue> {
-        if url.is_undefined() {
-            return Err(type_error(
-                "Failed to construct 'EventSource': 1 argument required (the stream URL), but only 0 present",
-            ));
-        }
-        let url = match url.as_string() {
-            Some(url) => url,
-            None => js_string(&url)?,
-        };
+        // WebIDL `USVString`: `undefined` becomes "undefined" (the package's entry throws for
+        // a missing argument, as the browser does), a Symbol is a TypeError.
+        let url = to_dom_string(&url)?;
         let options = read_options(&options.unwrap_or(JsValue::UNDEFINED))?;
         let source = EventSource::with_options(&url, &options).map_err(to_js_error)?;
         let core = Rc::new(Core {
@@ -955,6 +980,8 @@ impl JsEventSource {
             hooks: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
             closed: Cell::new(false),
+            depth: Cell::new(0),
+            released: Cell::new(false),
             closed_handlers: RefCell::new(Vec::new()),
             _close_watch: RefCell::new(None),
         });
@@ -969,6 +996,21 @@ impl JsEventSource {
         let weak_this = js_sys::WeakRef::new(this.unchecked_ref::<Object>());
         *core.this.borrow_mut() = Some(weak_this);
         Ok(this)
+    }
+
+    /// Makes `wrapper` the object events name as their `target` and listeners get as `this`
+    /// (the package's entry wraps this class in one that checks its receiver). Not public API.
+    #[wasm_bindgen(js_name = __bind, skip_typescript)]
+    pub fn bind(&self, wrapper: JsValue) -> Result<(), JsValue> {
+        let wrapper: Object = wrapper
+            .dyn_into()
+            .map_err(|_| type_error("EventSource.__bind: the wrapper must be an object"))?;
+        *self.core.this.borrow_mut() = Some(js_sys::WeakRef::new(&wrapper));
+        if let Some(strong) = self.core.strong.borrow_mut().as_mut() {
+            strong.this = wrapper.into();
+            strong.protos = js_sys::Map::new().into();
+        }
+        Ok(())
     }
 
     /// `0`: connecting or reconnecting.
@@ -1041,26 +1083,44 @@ impl JsEventSource {
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
     pub fn add_event_listener(
         &self,
-        event_type: String,
+        event_type: JsValue,
         listener: JsValue,
         options: JsValue,
     ) -> Result<(), JsValue> {
-        if listener.is_null() || listener.is_undefined() {
-            return Ok(());
-        }
-        if !listener.is_function() && !listener.is_object() {
+        // The browser's order: the type, the listener, then the options' members.
+        let event_type = to_dom_string(&event_type)?;
+        if !listener.is_null()
+            && !listener.is_undefined()
+            && !listener.is_object()
+            && !listener.is_function()
+        {
             return Err(type_error(
-                "addEventListener: the listener must be a function or an object with a handleEvent() method",
+                "Failed to execute 'addEventListener' on 'EventSource': the listener must be a \
+                 function or an object with a handleEvent() method",
             ));
         }
-        let capture = capture_flag(&options);
+        let capture = capture_flag(&options)?;
         let (once, signal) = if options.is_object() {
             let once = Reflect::get(&options, &"once".into())?.is_truthy();
+            let _passive = Reflect::get(&options, &"passive".into())?;
             let signal = Reflect::get(&options, &"signal".into())?;
             (once, signal)
         } else {
             (false, JsValue::UNDEFINED)
         };
+        let aborted = if signal.is_undefined() {
+            None
+        } else {
+            Some(abort_signal_aborted(&signal).ok_or_else(|| {
+                type_error(
+                    "Failed to execute 'addEventListener' on 'EventSource': options.signal is \
+                     not of type 'AbortSignal'",
+                )
+            })?)
+        };
+        if listener.is_null() || listener.is_undefined() || aborted == Some(true) {
+            return Ok(());
+        }
         let duplicate = self.core.entries.borrow().iter().any(|entry| {
             entry.event_type == event_type
                 && entry.capture == capture
@@ -1070,17 +1130,13 @@ impl JsEventSource {
             return Ok(());
         }
         let id = self.core.take_id();
-        let abort = if signal.is_undefined() || signal.is_null() {
+        let abort = if aborted.is_none() {
             None
         } else {
-            let signal: web_sys::AbortSignal = signal.dyn_into().map_err(|_| {
-                type_error("addEventListener: options.signal must be an AbortSignal")
-            })?;
-            if signal.aborted() {
-                return Ok(());
-            }
+            // A genuine AbortSignal (checked above): adding a listener to it cannot throw.
+            let signal: &web_sys::EventTarget = signal.unchecked_ref();
             let weak = Rc::downgrade(&self.core);
-            Some(EventListener::once(&signal, "abort", move |_| {
+            Some(EventListener::once(signal, "abort", move |_| {
                 if let Some(core) = weak.upgrade() {
                     core.remove_entry(id);
                 }
@@ -1099,21 +1155,47 @@ impl JsEventSource {
 
     /// Removes a listener added with the same type, listener and capture flag.
     #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
-    pub fn remove_event_listener(&self, event_type: String, listener: JsValue, options: JsValue) {
-        let capture = capture_flag(&options);
+    pub fn remove_event_listener(
+        &self,
+        event_type: JsValue,
+        listener: JsValue,
+        options: JsValue,
+    ) -> Result<(), JsValue> {
+        let event_type = to_dom_string(&event_type)?;
+        if !listener.is_null()
+            && !listener.is_undefined()
+            && !listener.is_object()
+            && !listener.is_function()
+        {
+            return Err(type_error(
+                "Failed to execute 'removeEventListener' on 'EventSource': the listener must be \
+                 a function or an object with a handleEvent() method",
+            ));
+        }
+        let capture = capture_flag(&options)?;
         self.core.remove_where(|entry| {
             entry.event_type == event_type
                 && entry.capture == capture
                 && matches!(&entry.callback, Callback::Listener(existing) if *existing == listener)
         });
+        Ok(())
     }
 
     /// Dispatches `event` to this source's listeners; returns `false` if a listener called
     /// `preventDefault()` on a cancelable event.
     #[wasm_bindgen(js_name = dispatchEvent)]
-    pub fn dispatch_event(&self, event: web_sys::Event) -> bool {
-        self.core.dispatch(&event.type_(), &event);
-        !event.default_prevented()
+    pub fn dispatch_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Event")] event: JsValue,
+    ) -> Result<bool, JsValue> {
+        let Some(event_type) = genuine_event_type(&event) else {
+            return Err(type_error(
+                "Failed to execute 'dispatchEvent' on 'EventSource': parameter 1 is not of type 'Event'",
+            ));
+        };
+        self.core.dispatch(&event_type, &event);
+        // A genuine Event (checked above): its getters cannot throw.
+        Ok(!event.unchecked_ref::<web_sys::Event>().default_prevented())
     }
 
     /// The `open` handler, or `null`.
@@ -1155,7 +1237,8 @@ impl JsEventSource {
     /// `on(type, callback)`: calls `callback(event)` for each event of `type`; returns a
     /// function that unsubscribes.
     #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, event_type: String, callback: JsValue) -> Result<Function, JsValue> {
+    pub fn on(&self, event_type: JsValue, callback: JsValue) -> Result<Function, JsValue> {
+        let event_type = to_dom_string(&event_type)?;
         let callback: Function = callback
             .dyn_into()
             .map_err(|_| type_error("on(type, callback): callback must be a function"))?;
@@ -1166,7 +1249,8 @@ impl JsEventSource {
     /// data that is not JSON is dispatched to `error` listeners instead. Returns an
     /// unsubscribe function.
     #[wasm_bindgen(js_name = onJson, skip_typescript)]
-    pub fn on_json(&self, event_type: String, callback: JsValue) -> Result<Function, JsValue> {
+    pub fn on_json(&self, event_type: JsValue, callback: JsValue) -> Result<Function, JsValue> {
+        let event_type = to_dom_string(&event_type)?;
         let callback: Function = callback
             .dyn_into()
             .map_err(|_| type_error("onJson(type, callback): callback must be a function"))?;

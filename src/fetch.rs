@@ -14,7 +14,7 @@ use crate::options::{Credentials, HeaderProvider, ShouldRetry};
 use crate::parser::{Item, Parser};
 use crate::registry::{sleep, wait_resumed, Shared};
 use crate::retry::{parse_retry_after, Decision, Failure, RetryPolicy, MAX_TIMER_MS};
-use crate::support::{error_message, for_each_piece, CachedString, EventStrings};
+use crate::support::{error_message, for_each_piece, CachedString, ChunkError, EventStrings};
 use crate::ReadyState;
 
 /// The reconnection delay before the server sets one with `retry:` (what Chromium uses).
@@ -231,11 +231,25 @@ pub(crate) fn resolve_url(url: &str) -> Result<String, String> {
     };
     match parsed {
         Ok(parsed) => Ok(parsed.href()),
-        Err(error) if base.is_none() => Err(format!(
+        Err(error) if base.is_none() && !has_scheme(url) => Err(format!(
             "{} (there is no page location here to resolve a relative URL against: pass an absolute URL)",
             error_message(&error)
         )),
         Err(error) => Err(error_message(&error)),
+    }
+}
+
+/// Whether `url` starts with a URL scheme (`letter *( letter / digit / "+" / "-" / "." ) ":"`),
+/// that is, whether it is meant as an absolute URL.
+fn has_scheme(url: &str) -> bool {
+    let url = url.trim_start_matches(|c: char| c <= ' ');
+    match url.split_once(':') {
+        Some((scheme, _)) => {
+            let mut chars = scheme.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
     }
 }
 
@@ -615,20 +629,11 @@ async fn connect_once(
         };
         let value = Reflect::get(&result, &"value".into()).unwrap_or_default();
         // A body stream of strings (an injected fetch) is taken as the text it is.
-        let bytes = match value.dyn_into::<Uint8Array>() {
-            Ok(bytes) => bytes,
-            Err(value) => match value.as_string() {
-                Some(text) => Uint8Array::from(text.as_bytes()),
-                None => {
-                    settle(reader.cancel());
-                    return Outcome::request(format!(
-                        "the response body produced {}, not bytes (Uint8Array)",
-                        describe(&value)
-                    ));
-                }
-            },
+        let bytes: JsValue = match value.as_string() {
+            Some(text) => Uint8Array::from(text.as_bytes()).into(),
+            None => value,
         };
-        for_each_piece(&bytes, &mut chunk, |piece| {
+        let fed = for_each_piece(&bytes, &mut chunk, |piece| {
             parser.feed(piece, &mut |item| match item {
                 Item::Event(event) => found.push(Found::Event(event)),
                 Item::Retry(ms) => found.push(Found::Retry(ms)),
@@ -638,6 +643,19 @@ async fn connect_once(
             deliver(&shared, &mut found, &origin, &mut strings, server_retry);
             !shared.is_closed()
         });
+        if let Err(error) = fed {
+            settle(reader.cancel());
+            return Outcome::request(match error {
+                ChunkError::NotUint8Array => format!(
+                    "the response body produced {}, not bytes (Uint8Array)",
+                    describe(&bytes)
+                ),
+                ChunkError::Threw(error) => format!(
+                    "a chunk of the response body could not be read: {}",
+                    error_message(&error)
+                ),
+            });
+        }
         if shared.is_closed() {
             settle(reader.cancel());
             return Outcome::Stopped;

@@ -47,6 +47,7 @@ mod bindings;
 mod error;
 mod event;
 mod fetch;
+mod intrinsics;
 mod listener;
 mod options;
 pub mod parser;

@@ -1,14 +1,16 @@
 //! `createParser()`: the spec-exact parser for JavaScript, to parse SSE from any source
 //! (a WebSocket relay, a file, a custom transport).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
-use js_sys::{Function, Reflect, Uint8Array};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::intrinsics::{snapshot_uint8_array, string_piece, uint8_array_length};
 use crate::parser::{Item, ParseError, Parser, DEFAULT_MAX_EVENT_SIZE};
-use crate::support::{for_each_piece, EventStrings};
+use crate::support::{for_each_piece, ChunkError, EventStrings, PIECE_BYTES};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_PARSER: &'static str = r#"
@@ -41,6 +43,9 @@ export interface ParserOptions {
 #[wasm_bindgen(js_name = EventStreamParser)]
 pub struct JsParser {
     parser: RefCell<Parser>,
+    /// A `feed` is delivering events (callbacks may feed more: those chunks wait in `queue`).
+    feeding: Cell<bool>,
+    queue: RefCell<VecDeque<Chunk>>,
     on_event: Function,
     on_retry: Option<Function>,
     on_comment: Option<Function>,
@@ -99,6 +104,37 @@ impl std::fmt::Debug for JsParser {
     }
 }
 
+/// The most UTF-16 code units of a text chunk copied into wasm memory at a time.
+const TEXT_PIECE_UNITS: u32 = 16 * 1024;
+
+/// A chunk accepted by `feed`.
+enum Chunk {
+    /// A JS string.
+    Text(JsValue),
+    /// A genuine `Uint8Array`.
+    Bytes(JsValue),
+}
+
+impl Chunk {
+    /// Checks `value`; `keep` (a chunk that waits in the queue, or one larger than a piece,
+    /// whose later bytes callbacks could change before they are read) copies bytes in JS first.
+    fn of(value: JsValue, keep: bool) -> Result<Chunk, JsValue> {
+        if value.is_string() {
+            return Ok(Chunk::Text(value));
+        }
+        let Some(length) = uint8_array_length(&value) else {
+            return Err(js_sys::TypeError::new(
+                "EventStreamParser.feed(chunk): chunk must be a string or a Uint8Array",
+            )
+            .into());
+        };
+        if keep || length > PIECE_BYTES {
+            return snapshot_uint8_array(&value).map(Chunk::Bytes);
+        }
+        Ok(Chunk::Bytes(value))
+    }
+}
+
 enum Owned {
     Event(crate::parser::Event),
     Retry(u64),
@@ -147,6 +183,8 @@ pub fn create_parser(
         };
     Ok(JsParser {
         parser: RefCell::new(Parser::with_max_event_size(max_event_size)),
+        feeding: Cell::new(false),
+        queue: RefCell::new(VecDeque::new()),
         on_event,
         on_retry: optional_function(&options, "onRetry")?,
         on_comment: optional_function(&options, "onComment")?,
@@ -157,64 +195,30 @@ pub fn create_parser(
 #[wasm_bindgen(js_class = EventStreamParser)]
 impl JsParser {
     /// Parses the next chunk of the stream (text, or bytes in UTF-8 split anywhere) and calls
-    /// the callbacks for what it completes. An exception from a callback is rethrown here.
+    /// the callbacks for what it completes. An exception from a callback is rethrown here, after
+    /// every event of the chunk has been delivered.
+    ///
+    /// A chunk is parsed and delivered a piece at a time, so memory stays bounded whatever its
+    /// size. A chunk fed from inside a callback is parsed after the one being delivered, in order
+    /// (its events reach the callbacks before the outer `feed` returns).
     pub fn feed(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] chunk: JsValue,
     ) -> Result<(), JsValue> {
-        let mut items = Vec::new();
-        {
-            // Callbacks run after the parser is released, so they may call feed() again.
-            let Ok(mut parser) = self.parser.try_borrow_mut() else {
-                return Err(js_sys::Error::new("EventStreamParser.feed: busy").into());
-            };
-            let mut sink = |item: Item<'_>| {
-                items.push(match item {
-                    Item::Event(event) => Owned::Event(event),
-                    Item::Retry(ms) => Owned::Retry(ms),
-                    Item::Comment(text) => Owned::Comment(text.to_owned()),
-                    Item::Error(error) => Owned::Error(error),
-                })
-            };
-            if let Some(text) = chunk.as_string() {
-                parser.feed_str(&text, &mut sink);
-            } else if let Some(bytes) = chunk.dyn_ref::<Uint8Array>() {
-                for_each_piece(bytes, &mut Vec::new(), |piece| {
-                    parser.feed(piece, &mut sink);
-                    true
-                });
-            } else {
-                return Err(js_sys::TypeError::new(
-                    "EventStreamParser.feed(chunk): chunk must be a string or a Uint8Array",
-                )
-                .into());
-            }
+        let queued = self.feeding.get();
+        let chunk = Chunk::of(chunk, queued)?;
+        if queued {
+            self.queue.borrow_mut().push_back(chunk);
+            return Ok(());
         }
-        // Every item is delivered even if a callback throws (the parser has moved past them);
-        // the first exception is rethrown afterwards.
+        self.feeding.set(true);
         let mut first_error = None;
-        let mut batch = Batch::default();
-        for item in items {
-            let delivered = match item {
-                Owned::Event(event) => {
-                    batch.push(&event);
-                    // Small batches: one long string sliced into large events costs more in
-                    // V8 than it saves.
-                    if batch.0.text.len() >= BATCH_BYTES {
-                        batch.flush(&self.on_event)
-                    } else {
-                        Ok(())
-                    }
-                }
-                other => batch.flush(&self.on_event).and(self.deliver(other)),
-            };
-            if let Err(error) = delivered {
-                first_error.get_or_insert(error);
-            }
+        let mut next = Some(chunk);
+        while let Some(chunk) = next {
+            self.feed_chunk(&chunk, &mut first_error);
+            next = self.queue.borrow_mut().pop_front();
         }
-        if let Err(error) = batch.flush(&self.on_event) {
-            first_error.get_or_insert(error);
-        }
+        self.feeding.set(false);
         first_error.map_or(Ok(()), Err)
     }
 
@@ -237,6 +241,94 @@ impl JsParser {
 }
 
 impl JsParser {
+    /// Parses `chunk` a piece at a time, delivering what each piece completes before the next
+    /// piece enters wasm memory. Keeps the first exception a callback threw.
+    fn feed_chunk(&self, chunk: &Chunk, first_error: &mut Option<JsValue>) {
+        match chunk {
+            Chunk::Text(text) => {
+                // A primitive string (checked by `Chunk::of`): its length cannot be overridden.
+                let total = text.unchecked_ref::<js_sys::JsString>().length();
+                let mut start = 0;
+                while start < total {
+                    let (end, piece) = match string_piece(text, start, TEXT_PIECE_UNITS) {
+                        Ok(piece) => piece,
+                        Err(error) => {
+                            first_error.get_or_insert(error);
+                            return;
+                        }
+                    };
+                    if end <= start {
+                        return;
+                    }
+                    self.parse_and_deliver(
+                        |parser, sink| parser.feed_str(&piece, sink),
+                        first_error,
+                    );
+                    start = end;
+                }
+            }
+            Chunk::Bytes(bytes) => {
+                let fed = for_each_piece(bytes, &mut Vec::new(), |piece| {
+                    self.parse_and_deliver(|parser, sink| parser.feed(piece, sink), first_error);
+                    true
+                });
+                if let Err(ChunkError::Threw(error)) = fed {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+    }
+
+    /// Runs `parse` with the parser borrowed, then (the parser released, so callbacks may call
+    /// `feed` or `reset`) delivers the items it produced.
+    fn parse_and_deliver(
+        &self,
+        parse: impl FnOnce(&mut Parser, &mut dyn FnMut(Item<'_>)),
+        first_error: &mut Option<JsValue>,
+    ) {
+        let mut items = Vec::new();
+        {
+            let Ok(mut parser) = self.parser.try_borrow_mut() else {
+                first_error.get_or_insert_with(|| {
+                    js_sys::Error::new("EventStreamParser.feed: busy").into()
+                });
+                return;
+            };
+            parse(&mut parser, &mut |item: Item<'_>| {
+                items.push(match item {
+                    Item::Event(event) => Owned::Event(event),
+                    Item::Retry(ms) => Owned::Retry(ms),
+                    Item::Comment(text) => Owned::Comment(text.to_owned()),
+                    Item::Error(error) => Owned::Error(error),
+                })
+            });
+        }
+        // Every item is delivered even if a callback throws (the parser has moved past them);
+        // the first exception is rethrown by `feed` afterwards.
+        let mut batch = Batch::default();
+        for item in items {
+            let delivered = match item {
+                Owned::Event(event) => {
+                    batch.push(&event);
+                    // Small batches: one long string sliced into large events costs more in
+                    // V8 than it saves.
+                    if batch.0.text.len() >= BATCH_BYTES {
+                        batch.flush(&self.on_event)
+                    } else {
+                        Ok(())
+                    }
+                }
+                other => batch.flush(&self.on_event).and(self.deliver(other)),
+            };
+            if let Err(error) = delivered {
+                first_error.get_or_insert(error);
+            }
+        }
+        if let Err(error) = batch.flush(&self.on_event) {
+            first_error.get_or_insert(error);
+        }
+    }
+
     /// Calls the callback for one parsed item.
     fn deliver(&self, item: Owned) -> Result<(), JsValue> {
         match item {

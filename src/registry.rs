@@ -159,6 +159,9 @@ pub(crate) struct Shared {
     slots: RefCell<Vec<Slot>>,
     watchers: RefCell<Vec<(u64, CloseCallback)>>,
     closed: Cell<bool>,
+    /// How many dispatches are running. A source closed by a listener keeps its listeners until
+    /// the outermost dispatch ends: DOM dispatch calls every listener registered when it began.
+    depth: Cell<u32>,
     last_event_id: RefCell<String>,
     /// The latest message from the browser's `EventSource`, whose `lastEventId` is read only
     /// when asked for (copying the string into wasm for every event would cost more than
@@ -180,6 +183,7 @@ impl Shared {
             slots: RefCell::new(Vec::new()),
             watchers: RefCell::new(Vec::new()),
             closed: Cell::new(false),
+            depth: Cell::new(0),
             last_event_id: RefCell::new(String::new()),
             last_event: RefCell::new(None),
         })
@@ -430,6 +434,7 @@ impl Shared {
                 .filter(|slot| slot.event_type == event_type)
                 .map(|slot| (slot.id, slot.callback.clone())),
         );
+        self.depth.set(self.depth.get().saturating_add(1));
         for (id, callback) in targets {
             if !self.is_registered(id) {
                 continue;
@@ -437,6 +442,19 @@ impl Shared {
             if let Ok(mut callback) = callback.try_borrow_mut() {
                 callback(event);
             }
+        }
+        self.depth.set(self.depth.get().saturating_sub(1));
+        if self.closed.get() {
+            self.release_slots();
+        }
+    }
+
+    /// Once the source is closed and no dispatch runs: drops the callbacks (and whatever they
+    /// captured), since no event can arrive any more.
+    fn release_slots(&self) {
+        if self.depth.get() == 0 {
+            let slots = std::mem::take(&mut *self.slots.borrow_mut());
+            drop(slots);
         }
     }
 
@@ -538,9 +556,7 @@ impl Shared {
             return;
         }
         let url = url_with_param(&reopen.url, &reopen.param, &self.last_event_id());
-        let init = web_sys::EventSourceInit::new();
-        init.set_with_credentials(reopen.with_credentials);
-        let fresh = match web_sys::EventSource::new_with_event_source_init_dict(&url, &init) {
+        let fresh = match crate::intrinsics::platform_event_source(&url, reopen.with_credentials) {
             Ok(fresh) => fresh,
             Err(error) => {
                 self.reopening.set(false);
@@ -733,9 +749,7 @@ impl Shared {
                 watcher();
             }
         }
-        // No event can arrive any more: drop the callbacks (and whatever they captured) now.
-        let slots = std::mem::take(&mut *self.slots.borrow_mut());
-        drop(slots);
+        self.release_slots();
     }
 }
 

@@ -180,9 +180,7 @@ impl EventSource {
             Some(id) if !id.is_empty() => crate::registry::url_with_param(&absolute, &param, id),
             _ => absolute.clone(),
         };
-        let init = web_sys::EventSourceInit::new();
-        init.set_with_credentials(options.with_credentials);
-        let raw = web_sys::EventSource::new_with_event_source_init_dict(&first_url, &init)
+        let raw = crate::intrinsics::platform_event_source(&first_url, options.with_credentials)
             .map_err(|error| {
                 let message = error_message(&error);
                 let is_syntax = js_sys::Reflect::get(&error, &"name".into())

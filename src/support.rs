@@ -1,7 +1,8 @@
 //! Feature detection and small JS helpers.
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
+
+use crate::intrinsics::{copy_from_uint8_array, uint8_array_length};
 
 #[wasm_bindgen]
 extern "C" {
@@ -21,19 +22,12 @@ extern "C" {
 /// }
 /// ```
 pub fn is_supported() -> bool {
-    if !cfg!(target_arch = "wasm32") {
-        return false;
-    }
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("EventSource"))
-        .map(|ctor| ctor.is_function())
-        .unwrap_or(false)
+    crate::intrinsics::has_platform_event_source_now()
 }
 
 /// The message of a thrown JS value: `error.message` for errors, the string for strings.
+/// Reads through `Reflect` only (catching), since the value may be anything a caller threw.
 pub(crate) fn error_message(error: &JsValue) -> String {
-    if let Some(error) = error.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
     if let Some(text) = error.as_string() {
         return text;
     }
@@ -84,24 +78,40 @@ pub(crate) fn take_few<T>(
 /// over megabytes at once, and wasm memory never shrinks once grown.
 pub(crate) const PIECE_BYTES: u32 = 64 * 1024;
 
-/// Copies `bytes` into `buffer` [`PIECE_BYTES`] at a time, calling `feed` with each piece, while
-/// `feed` returns `true`.
+/// Why a chunk of bytes could not be read.
+#[derive(Debug)]
+pub(crate) enum ChunkError {
+    /// The value is not a genuine `Uint8Array` (a Proxy, another view, anything else).
+    NotUint8Array,
+    /// Reading it threw (the exception).
+    Threw(JsValue),
+}
+
+/// Copies the genuine `Uint8Array` `bytes` into `buffer` [`PIECE_BYTES`] at a time, calling
+/// `feed` with each piece, while `feed` returns `true`. Lengths come from the view itself (never
+/// from a `length` or `subarray` a caller could override), so a lying chunk cannot make a copy
+/// fail; a buffer that shrinks or is detached between pieces ends the chunk early.
 pub(crate) fn for_each_piece(
-    bytes: &js_sys::Uint8Array,
+    bytes: &JsValue,
     buffer: &mut Vec<u8>,
     mut feed: impl FnMut(&[u8]) -> bool,
-) {
-    let total = bytes.length();
+) -> Result<(), ChunkError> {
+    let total = uint8_array_length(bytes).ok_or(ChunkError::NotUint8Array)?;
     let mut start = 0;
     while start < total {
-        let end = total.min(start.saturating_add(PIECE_BYTES));
-        buffer.resize((end - start) as usize, 0);
-        bytes.subarray(start, end).copy_to(buffer);
-        if !feed(buffer) {
-            return;
+        let want = (total - start).min(PIECE_BYTES);
+        buffer.resize(want as usize, 0);
+        let got = copy_from_uint8_array(bytes, start, buffer).map_err(ChunkError::Threw)?;
+        if got == 0 {
+            return Ok(());
         }
-        start = end;
+        buffer.truncate(got);
+        if !feed(buffer) {
+            return Ok(());
+        }
+        start = start.saturating_add(got as u32);
     }
+    Ok(())
 }
 
 /// Events' type, data and last event ID gathered into one string, to cross out of wasm memory

@@ -542,3 +542,59 @@ mod fetch_transport {
         assert_eq!(source.ready_state(), ReadyState::Closed);
     }
 }
+
+/// DOM dispatch calls every listener registered when it began: a listener that closes the
+/// source does not hide the current event from the listeners after it (both transports).
+#[wasm_bindgen_test]
+async fn closing_in_a_listener_still_delivers_the_event_to_later_listeners() {
+    use eventsource_wasm::Transport;
+    for transport in [Transport::EventSource, Transport::Fetch] {
+        let options = EventSourceOptions::new().transport(transport);
+        let source = Rc::new(EventSource::with_options(&url("/fixture/basic"), &options).unwrap());
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let _first = source.on_message({
+            let calls = calls.clone();
+            let source = Rc::downgrade(&source);
+            move |event| {
+                calls.borrow_mut().push(format!("first {}", event.data()));
+                if let Some(source) = source.upgrade() {
+                    source.close();
+                }
+            }
+        });
+        let _second = source.on_message({
+            let calls = calls.clone();
+            move |event| calls.borrow_mut().push(format!("second {}", event.data()))
+        });
+        wait_until("the first event", 5000, || calls.borrow().len() >= 2).await;
+        // Later events are not delivered.
+        sleep(300).await;
+        assert_eq!(
+            *calls.borrow(),
+            ["first one", "second one"],
+            "{transport:?}"
+        );
+        assert_eq!(source.ready_state(), ReadyState::Closed);
+    }
+}
+
+/// A page that replaces `globalThis.EventSource` (for instance with this package's own class,
+/// as a polyfill) does not change what the crate constructs: the platform's constructor was
+/// captured when the module loaded.
+#[wasm_bindgen_test]
+async fn the_platform_event_source_is_used_even_after_the_global_is_replaced() {
+    let global = js_sys::global();
+    let platform = js_sys::Reflect::get(&global, &"EventSource".into()).unwrap();
+    let impostor = js_sys::Function::new_no_args("throw new Error('the impostor was called')");
+    js_sys::Reflect::set(&global, &"EventSource".into(), &impostor).unwrap();
+    let opened = EventSource::with_options(
+        &url("/fixture/basic"),
+        &EventSourceOptions::new().transport(eventsource_wasm::Transport::EventSource),
+    );
+    js_sys::Reflect::set(&global, &"EventSource".into(), &platform).unwrap();
+    let source = opened.unwrap();
+    let mut messages = source.events();
+    let first = within("a message", 5000, messages.next()).await;
+    assert!(matches!(first, Some(SourceEvent::Open)), "{first:?}");
+    source.close();
+}
