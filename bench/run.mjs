@@ -272,6 +272,7 @@ async function profileRun(page, client, url, n) {
       else if (name === 'encodeInto' || name === 'passStringToWasm0' || name === 'encode') label = 'TextEncoder (strings into wasm memory)';
       else if (name === 'MessageEvent') label = 'new MessageEvent';
       else if (file === 'browser.mjs') label = 'the bench callback';
+      else if (file === 'index.js') label = 'package entry (receiver checks)';
       else if (file === 'eventsource_wasm.js') {
         const glue = /^__wbg_(\w+?)_[0-9a-f]{16}$/.exec(name)?.[1] || (name ? name : glueName(lineNumber));
         label = GLUE_LABELS[glue] || `glue: ${glue}`;
@@ -282,7 +283,7 @@ async function profileRun(page, client, url, n) {
     });
     // `ours`: time in the package (wasm, its JS glue, the strings and events it makes).
     const ours = (label) =>
-      /^(wasm code|wasm↔JS transitions|TextDecoder|TextEncoder|new MessageEvent|glue: |wasm-bindgen closure)/.test(label) ||
+      /^(wasm code|wasm↔JS transitions|TextDecoder|TextEncoder|new MessageEvent|glue: |wasm-bindgen closure|package entry)/.test(label) ||
       Object.values(GLUE_LABELS).includes(label);
     const items = [...self]
       .map(([label, ms]) => ({ label, ms, us_per_event: (ms * 1000) / n, ours: ours(label) }))

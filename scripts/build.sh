@@ -7,6 +7,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack
 # wasm-pack leaves a `*` .gitignore (which npm would also honour, emptying the package).
 rm -f pkg/web/.gitignore pkg/web/package.json pkg/web/README.md
+# The package's entry: the generated module behind a layer that checks receivers and init().
+cp js/index.js pkg/web/index.js
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   pkg/web/eventsource_wasm_bg.wasm -o pkg/web/eventsource_wasm_bg.wasm
 cargo build --quiet --release -p sse-server

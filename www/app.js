@@ -336,7 +336,7 @@ async function start() {
   setInterval(refreshStats, 5000);
   try {
     // A dynamic import so that a missing or broken package is reported instead of blanking the page.
-    const mod = await import('/pkg/eventsource_wasm.js');
+    const mod = await import('/pkg/index.js');
     await mod.default();
     if (!mod.isSupported()) {
       ui.supported.textContent = 'not supported';

@@ -17,7 +17,7 @@ const npm = (args, cwd) =>
 
 const [{ filename, files }] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], root));
 const shipped = files.map((f) => f.path).sort();
-for (const needed of ['pkg/web/eventsource_wasm.js', 'pkg/web/eventsource_wasm_bg.wasm', 'pkg/web/eventsource_wasm.d.ts']) {
+for (const needed of ['pkg/web/index.js', 'pkg/web/eventsource_wasm.js', 'pkg/web/eventsource_wasm_bg.wasm', 'pkg/web/eventsource_wasm.d.ts']) {
   if (!shipped.includes(needed)) throw new Error(`npm pack left out ${needed}; it shipped: ${shipped.join(', ')}`);
 }
 writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }, null, 2));
@@ -63,6 +63,37 @@ self.onmessage = async ({ data: { transport, url, count } }) => {
         self.postMessage({ supported: lib.isSupported(), events, readyState: es.readyState });
       }
     });
+    es.onerror = (e) => { if (e.fatal) self.postMessage({ error: e.message }); };
+  } catch (error) {
+    self.postMessage({ error: String(error) });
+  }
+};
+self.postMessage({ ready: true });
+`,
+);
+// A page that imports the package and does not initialise it (tests of calls before init()).
+writeFileSync(
+  join(app, 'preinit.html'),
+  `<!doctype html>
+<meta charset="utf-8">
+<title>eventsource-wasm before init()</title>
+<script type="importmap">${JSON.stringify(importMap)}</script>
+`,
+);
+// A module worker that installs the package's EventSource as the global (the polyfill pattern)
+// and opens a stream through it.
+writeFileSync(
+  join(app, 'polyfill-worker.mjs'),
+  `import init, * as lib from '${importMap.imports['eventsource-wasm']}';
+await init();
+self.onmessage = ({ data: { url } }) => {
+  try {
+    globalThis.EventSource = lib.EventSource;
+    const es = new EventSource(url);
+    es.onmessage = (e) => {
+      es.close();
+      self.postMessage({ data: e.data, ours: es instanceof lib.EventSource, supported: lib.isSupported() });
+    };
     es.onerror = (e) => { if (e.fatal) self.postMessage({ error: e.message }); };
   } catch (error) {
     self.postMessage({ error: String(error) });

@@ -47,6 +47,11 @@ describe('Node.js', () => {
     assert.throws(() => new EventSource('/events'), (e) => e.name === 'SyntaxError' && /absolute URL/.test(e.message));
   });
 
+  test('an invalid absolute URL is a DOMException "SyntaxError" that does not talk about a page location', () => {
+    assert.throws(() => new EventSource('http://['), (e) =>
+      e instanceof DOMException && e.name === 'SyntaxError' && /http:\/\/\[/.test(e.message) && !/page location|absolute URL/.test(e.message));
+  });
+
   test('headers reach the server; POST body arrives', async () => {
     const es = new EventSource(`${SERVER}/echo`, {
       method: 'POST',
