@@ -112,7 +112,7 @@ export interface ReconnectingEvent extends Event {
   readonly reason: RetryFailure["kind"];
   readonly message: string;
   readonly status: number | null;
-  readonly target: EventSource2;
+  readonly target: EventSource;
 }
 
 /** An `error` event for the connection itself. */
@@ -132,7 +132,7 @@ export interface ConnectionErrorEvent extends Event {
   readonly headers?: Record<string, string> | null;
   /** Fetch transport: the first kilobyte of a failed response's body. */
   readonly body?: string | null;
-  readonly target: EventSource2;
+  readonly target: EventSource;
 }
 
 /** An `error` event for an `onJson` payload that is not valid JSON. */
@@ -148,7 +148,7 @@ export interface JsonErrorEvent extends Event {
   /** The type of the event whose data failed to parse. */
   readonly eventType: string;
   readonly lastEventId: string;
-  readonly target: EventSource2;
+  readonly target: EventSource;
 }
 
 /**
@@ -161,7 +161,7 @@ export interface ParseErrorEvent extends Event {
   readonly reconnecting: false;
   readonly fatal: false;
   readonly message: string;
-  readonly target: EventSource2;
+  readonly target: EventSource;
 }
 
 /** What `error` listeners receive. */
@@ -169,7 +169,7 @@ export type SourceErrorEvent = ConnectionErrorEvent | JsonErrorEvent | ParseErro
 
 /** A server message; `target` is the `EventSource` wrapper. */
 export interface SourceMessageEvent extends MessageEvent<string> {
-  readonly target: EventSource2;
+  readonly target: EventSource;
 }
 
 /** Event types and the events their listeners receive. */
@@ -180,48 +180,48 @@ export interface EventSourceEventMap {
   reconnecting: ReconnectingEvent;
 }
 
-// wasm-bindgen names the class `EventSource2` (EventSource is a JS global) and exports it as
-// `EventSource`; this interface merges the typed members into that class.
-interface EventSource2 {
+// The typed members of the `EventSource` class, merged into its declaration. (The crate never
+// names the global EventSource in the generated module, so the class keeps its own name.)
+export interface EventSource {
   addEventListener<K extends keyof EventSourceEventMap>(
     type: K,
-    listener: ((this: EventSource2, event: EventSourceEventMap[K]) => unknown) | null,
+    listener: ((this: EventSource, event: EventSourceEventMap[K]) => unknown) | null,
     options?: boolean | AddEventListenerOptions,
   ): void;
   addEventListener(
     type: string,
-    listener: ((this: EventSource2, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
+    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
     options?: boolean | AddEventListenerOptions,
   ): void;
   removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
-    listener: ((this: EventSource2, event: EventSourceEventMap[K]) => unknown) | null,
+    listener: ((this: EventSource, event: EventSourceEventMap[K]) => unknown) | null,
     options?: boolean | EventListenerOptions,
   ): void;
   removeEventListener(
     type: string,
-    listener: ((this: EventSource2, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
+    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
     options?: boolean | EventListenerOptions,
   ): void;
   /** The `open` handler; assigning `null` removes it. */
-  onopen: ((this: EventSource2, event: Event) => unknown) | null;
+  onopen: ((this: EventSource, event: Event) => unknown) | null;
   /** The `message` handler; assigning `null` removes it. */
-  onmessage: ((this: EventSource2, event: SourceMessageEvent) => unknown) | null;
+  onmessage: ((this: EventSource, event: SourceMessageEvent) => unknown) | null;
   /** The `error` handler; assigning `null` removes it. */
-  onerror: ((this: EventSource2, event: SourceErrorEvent) => unknown) | null;
+  onerror: ((this: EventSource, event: SourceErrorEvent) => unknown) | null;
   /**
    * Calls `callback` for each server event of `type` (`"message"` or a custom name; `open`
    * and connection errors are not server events: use `addEventListener` for those).
    * Returns a function that unsubscribes.
    */
-  on(type: string, callback: (this: EventSource2, event: SourceMessageEvent) => unknown): () => void;
+  on(type: string, callback: (this: EventSource, event: SourceMessageEvent) => unknown): () => void;
   /**
    * Calls `callback` with each event's data parsed as JSON. Data that is not JSON is not
    * thrown: it reaches the `error` listeners as a `JsonErrorEvent`. Returns an unsubscribe function.
    */
   onJson<T = unknown>(
     type: string,
-    callback: (this: EventSource2, value: T, event: SourceMessageEvent) => unknown,
+    callback: (this: EventSource, value: T, event: SourceMessageEvent) => unknown,
   ): () => void;
 }
 "#;

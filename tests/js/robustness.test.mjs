@@ -303,6 +303,24 @@ describe('drop-in fidelity', () => {
     assert.deepEqual(worker, { data: 'one', ours: true, supported: true });
   });
 
+  test('the entry classes have exactly the members of the generated classes (which the TypeScript types describe)', async () => {
+    const r = await run(async (lib) => {
+      const glue = await import('/app/node_modules/eventsource-wasm/pkg/web/eventsource_wasm.js');
+      const names = (o) => Reflect.ownKeys(o).map(String).filter((k) => !['constructor', '__bind', '__destroy_into_raw', 'length', 'name', 'prototype', '__wrap'].includes(k)).sort();
+      return {
+        source: [names(lib.EventSource.prototype), names(glue.EventSource.prototype)],
+        statics: [names(lib.EventSource).filter((k) => !k.startsWith('Symbol(')), names(glue.EventSource)],
+        parser: [names(lib.EventStreamParser.prototype), names(glue.EventStreamParser.prototype)],
+        exports: [Object.keys(lib).sort(), Object.keys(glue).sort()],
+      };
+    });
+    const without = (list, extra) => list.filter((k) => !extra.includes(k));
+    assert.deepEqual(without(r.source[0], ['Symbol(Symbol.toStringTag)']), r.source[1]);
+    assert.deepEqual(r.statics[0], r.statics[1]);
+    assert.deepEqual(without(r.parser[0], ['Symbol(Symbol.toStringTag)']), r.parser[1]);
+    assert.deepEqual(r.exports[0], r.exports[1]);
+  });
+
   test('the fetch-override marker of the `eventsource` package is on the class', async () => {
     const r = await run(async (lib) => lib.EventSource[Symbol.for('eventsource.supports-fetch-override')]);
     assert.equal(r, true);
