@@ -64,6 +64,10 @@ export function isSupported() {
 /** A drop-in for the browser's EventSource, with typed extras (see the TypeScript types). */
 export class EventSource {
   #core;
+  // Calls into the generated object that can run caller code (dispatchEvent) and are still
+  // running: free() waits for them (freeing an object in use would throw through wasm).
+  #busy = 0;
+  #freeLater = false;
 
   constructor(url, options) {
     requireInit('new EventSource()');
@@ -123,7 +127,12 @@ export class EventSource {
   dispatchEvent(event) {
     const core = EventSource.#of(this, 'dispatchEvent');
     requireArguments(arguments.length, 1, "execute 'dispatchEvent' on 'EventSource'");
-    return core.dispatchEvent(event);
+    this.#busy++;
+    try {
+      return core.dispatchEvent(event);
+    } finally {
+      if (--this.#busy === 0 && this.#freeLater) core.free();
+    }
   }
 
   on(type, callback) {
@@ -143,7 +152,8 @@ export class EventSource {
     const core = EventSource.#of(this, 'free');
     this.#core = null;
     core.close();
-    core.free();
+    if (this.#busy > 0) this.#freeLater = true;
+    else core.free();
   }
 
   get [Symbol.toStringTag]() { return 'EventSource'; }
@@ -161,6 +171,9 @@ Object.defineProperty(EventSource, Symbol.for('eventsource.supports-fetch-overri
 /** An incremental parser, from `createParser(options)`. */
 export class EventStreamParser {
   #core;
+  // As for EventSource: feed() runs caller callbacks; free() waits for it.
+  #busy = 0;
+  #freeLater = false;
 
   constructor(core, token) {
     if (token !== PARSER_TOKEN) throw new TypeError('Illegal constructor: use createParser(options)');
@@ -179,7 +192,12 @@ export class EventStreamParser {
   feed(chunk) {
     const core = EventStreamParser.#of(this, 'feed');
     requireArguments(arguments.length, 1, "execute 'feed' on 'EventStreamParser'");
-    core.feed(chunk);
+    this.#busy++;
+    try {
+      core.feed(chunk);
+    } finally {
+      if (--this.#busy === 0 && this.#freeLater) core.free();
+    }
   }
 
   reset() { EventStreamParser.#of(this, 'reset').reset(); }
@@ -190,7 +208,8 @@ export class EventStreamParser {
   free() {
     const core = EventStreamParser.#of(this, 'free');
     this.#core = null;
-    core.free();
+    if (this.#busy > 0) this.#freeLater = true;
+    else core.free();
   }
 
   get [Symbol.toStringTag]() { return 'EventStreamParser'; }

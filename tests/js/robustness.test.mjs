@@ -188,6 +188,25 @@ describe('caller input never traps the module', () => {
     assert.ok(grown <= 8 * 1024 * 1024, `wasm memory grew by ${grown} bytes for a ${r.size}-byte chunk (it was 209 MB before)`);
   });
 
+  test('free() from inside a callback waits for the call to end (freeing an object in use would throw through wasm)', async () => {
+    const r = await run(async (lib, THROWN) => {
+      const thrown = eval(THROWN);
+      const seen = [];
+      const parser = lib.createParser({ onEvent: (e) => { seen.push(e.data); if (e.data === 'a') parser.free(); } });
+      const fed = thrown(() => parser.feed('data: a\n\ndata: b\n\n'));
+      const afterFree = thrown(() => parser.feed('data: c\n\n'));
+      const es = new lib.EventSource('/fixture/basic');
+      es.addEventListener('x', () => es.free());
+      const dispatched = thrown(() => es.dispatchEvent(new Event('x')));
+      const state = es.readyState;
+      const closed = thrown(() => es.close());
+      const parsed = [];
+      lib.createParser({ onEvent: (e) => parsed.push(e.data) }).feed('data: fine\n\n');
+      return { seen, fed, afterFree: afterFree && afterFree.isTypeError, dispatched, state, closed: closed && closed.isTypeError, parsed };
+    }, THROWN);
+    assert.deepEqual(r, { seen: ['a', 'b'], fed: null, afterFree: true, dispatched: null, state: 2, closed: true, parsed: ['fine'] });
+  });
+
   test('a chunk fed from inside a callback is parsed after the current one, in order', async () => {
     const r = await run(async (lib) => {
       const seen = [];
