@@ -53,6 +53,7 @@ pub mod parser;
 mod parser_bindings;
 mod ready_state;
 mod registry;
+mod response;
 mod retry;
 mod source;
 mod stream;
