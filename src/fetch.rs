@@ -18,7 +18,7 @@ use crate::support::{error_message, for_each_piece, CachedString, EventStrings};
 use crate::ReadyState;
 
 /// The reconnection delay before the server sets one with `retry:` (what Chromium uses).
-const DEFAULT_RETRY_MS: u32 = 3000;
+pub(crate) const DEFAULT_RETRY_MS: u32 = 3000;
 /// How much of an error response's body is kept for the error event.
 const ERROR_BODY_BYTES: usize = 1024;
 /// The default bound on one event's size.

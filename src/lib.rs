@@ -51,6 +51,7 @@ mod listener;
 mod options;
 pub mod parser;
 mod parser_bindings;
+mod probe;
 mod ready_state;
 mod registry;
 mod response;
