@@ -493,6 +493,11 @@ impl Shared {
             }
             // The browser gave up without saying why: learn the status first (bounded).
             ReadyState::Closed => {
+                // Nothing would use what the probe learns: no request.
+                if reopen.backoff.is_none() && !self.has_listeners("error") {
+                    self.finish_close();
+                    return;
+                }
                 let url = raw.borrow().url();
                 let with_credentials = reopen.with_credentials;
                 // Under a policy the outcome is open until the probe answers.

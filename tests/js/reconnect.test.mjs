@@ -179,6 +179,17 @@ describe('retry policy', () => {
       return [await statusOf('/status/404'), await statusOf('/status/500?retry_after=1'), await statusOf('/wrong-type')];
     });
     assert.deepEqual(r, [[true, 404, 2], [true, 500, 2], [true, 200, 2]]);
+    // Nobody listens for errors and no policy decides: no probe request.
+    const before = await requests('/status/410');
+    const state = await ctx.page.evaluate(async () => {
+      const es = new window.lib.EventSource('/status/410', { transport: 'eventsource' });
+      const start = Date.now();
+      while (es.readyState !== 2 && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 200));
+      return es.readyState;
+    });
+    assert.equal(state, 2);
+    assert.equal(await requests('/status/410') - before, 1);
   });
 
 });
