@@ -81,7 +81,11 @@ export interface RetryOptions {
   multiplier?: number;
   /** Randomized share of the delay, 0..1 (1 = full jitter). Default: 1. */
   jitter?: number;
-  /** Consecutive failed attempts before giving up (a fatal error). Default: unlimited. */
+  /**
+   * Consecutive failed attempts before giving up (a fatal error): `maxRetries: n` makes at most
+   * n + 1 requests in a row, on both transports. A failed request and a stream that ended or broke
+   * each count; a connection open for `resetAfter` resets the count. Default: unlimited.
+   */
   maxRetries?: number;
   /** A connection open this long (ms) resets the attempt count. Default: 10000. */
   resetAfter?: number;
@@ -92,7 +96,7 @@ export interface RetryFailure {
   /**
    * `network` (no answer, or the stream broke), `status` (an HTTP status other than 200),
    * `content-type` (not text/event-stream), `idle` (the idle timeout), `unknown` (the browser's
-   * EventSource gave up without saying why), `headers` (the headers function failed),
+   * EventSource gave up, and a probe request could not tell why), `headers` (the headers function failed),
    * `request` (the request cannot be made: an invalid header, or an injected fetch that did not
    * resolve to a Response).
    */
@@ -124,7 +128,11 @@ export interface ConnectionErrorEvent extends Event {
   /** `true` when the browser gave up (readyState CLOSED): HTTP error, wrong Content-Type, 204. */
   readonly fatal: boolean;
   readonly message: string;
-  /** Fetch transport: the HTTP status of a failed response (`null` for network errors). */
+  /**
+   * The HTTP status of a failed response (`null` for network errors). The browser's EventSource
+   * hides it: after it gives up, one request of the same URL (aborted once the headers arrive)
+   * learns it. Absent on the browser's own reconnects.
+   */
   readonly status?: number | null;
   /** Fetch transport: the status text of a failed response. */
   readonly statusText?: string | null;

@@ -116,8 +116,8 @@ impl ErrorEvent {
         }
     }
 
-    /// The HTTP status of a failed response (fetch transport only: the browser's
-    /// `EventSource` does not reveal it).
+    /// The HTTP status of a failed response. The browser's `EventSource` hides it: after it
+    /// gives up, one request of the same URL (aborted once the headers arrive) learns it.
     pub fn status(&self) -> Option<u16> {
         self.field("status")
             .and_then(|s| s.as_f64())
@@ -194,7 +194,8 @@ impl ReconnectEvent {
             .unwrap_or_default()
     }
 
-    /// The HTTP status of the failed response, if there was one (fetch transport).
+    /// The HTTP status of the failed response, if there was one (with the browser's
+    /// `EventSource`, learnt by a probe request after it gave up).
     pub fn status(&self) -> Option<u16> {
         self.number("status").map(|s| s as u16)
     }

@@ -13,12 +13,12 @@ use wasm_bindgen_futures::JsFuture;
 use crate::options::{Credentials, HeaderProvider, ShouldRetry};
 use crate::parser::{Item, Parser};
 use crate::registry::{sleep, wait_resumed, Shared};
-use crate::retry::{parse_retry_after, Decision, Failure, RetryPolicy, MAX_TIMER_MS};
+use crate::retry::{Decision, Failure, RetryPolicy, MAX_TIMER_MS};
 use crate::support::{error_message, for_each_piece, CachedString, ChunkError, EventStrings};
 use crate::ReadyState;
 
 /// The reconnection delay before the server sets one with `retry:` (what Chromium uses).
-const DEFAULT_RETRY_MS: u32 = 3000;
+pub(crate) const DEFAULT_RETRY_MS: u32 = 3000;
 /// How much of an error response's body is kept for the error event.
 const ERROR_BODY_BYTES: usize = 1024;
 /// The default bound on one event's size.
@@ -503,36 +503,15 @@ async fn connect_once(
     }
 
     let status = prop(&response, "status").as_f64().unwrap_or(0.0) as u16;
-    let content_type = header(&response, "content-type").unwrap_or_default();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if status != 200 || essence != "text/event-stream" {
-        let message = if status == 204 {
-            "the server answered 204 No Content: it asks the client not to reconnect".to_owned()
-        } else if status != 200 {
-            format!(
-                "the server answered HTTP {status} {}",
-                prop(&response, "statusText")
-                    .as_string()
-                    .unwrap_or_default()
-            )
-        } else {
-            format!("the response's Content-Type is \"{content_type}\", not text/event-stream")
-        };
-        let failure = if status == 200 {
-            Failure::ContentType
-        } else {
-            Failure::Status {
-                status,
-                retry_after_ms: header(&response, "retry-after")
-                    .as_deref()
-                    .and_then(parse_retry_after),
-            }
-        };
+    let classified = crate::response::classify(
+        status,
+        &prop(&response, "statusText")
+            .as_string()
+            .unwrap_or_default(),
+        &header(&response, "content-type").unwrap_or_default(),
+        header(&response, "retry-after").as_deref(),
+    );
+    if let Some((failure, message)) = classified {
         return Outcome::Ended {
             failure,
             info: failure_of(&response, status, message, request.idle_timeout_ms).await,

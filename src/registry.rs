@@ -137,6 +137,10 @@ pub(crate) struct Reopen {
     pub(crate) backoff: Option<RefCell<Backoff>>,
     pub(crate) should_retry: Option<ShouldRetry>,
     pub(crate) opened_at: Cell<Option<f64>>,
+    /// The last event ID in the query of the current browser source's URL (empty: none). The
+    /// browser's own reconnects reuse that URL, so once the stream moves the ID on (or clears
+    /// it) this library reopens instead, with the current ID.
+    pub(crate) url_id: RefCell<String>,
 }
 
 pub(crate) struct Shared {
@@ -474,46 +478,121 @@ impl Shared {
     fn on_raw_error(self: &Rc<Self>, event: &web_sys::Event) {
         // A server event named "error" is a message, not a connection error.
         let is_message = event.has_type::<web_sys::MessageEvent>();
-        if is_message || self.ready_state() != ReadyState::Closed {
+        let Backend::Native { raw, reopen, .. } = &self.backend else {
+            return;
+        };
+        if is_message || self.closed.get() || self.paused.get() || self.reopening.get() {
             self.dispatch_from_browser("error", event);
             return;
         }
-        // The browser gave up. Under a retry policy, reopen after the backoff delay.
-        let decision = match &self.backend {
-            Backend::Native {
-                reopen:
-                    reopen @ Reopen {
-                        backoff: Some(backoff),
-                        ..
-                    },
-                ..
-            } => {
+        let browser_state = ReadyState::from_raw(raw.borrow().ready_state());
+        match browser_state {
+            // The browser reconnects by itself after its reconnection time.
+            ReadyState::Connecting => {
+                // Its request would carry a stale `?lastEventId=` that only a reopen by this
+                // library may carry; and under a retry policy each of its reconnects is an
+                // attempt that the policy counts and times, as on the fetch transport.
+                let stale = {
+                    let url_id = reopen.url_id.borrow();
+                    !url_id.is_empty() && *url_id != self.last_event_id()
+                };
+                if reopen.backoff.is_none() && !stale {
+                    self.dispatch("error", event);
+                    return;
+                }
+                raw.borrow().close();
+                self.after_failure(
+                    event,
+                    Failure::Network,
+                    None,
+                    "the connection ended or broke; the browser's EventSource is reopened".into(),
+                    true,
+                );
+            }
+            // The browser gave up without saying why: learn the status first (bounded).
+            ReadyState::Closed => {
+                // Nothing would use what the probe learns: no request.
+                if reopen.backoff.is_none() && !self.has_listeners("error") {
+                    self.finish_close();
+                    return;
+                }
+                let url = raw.borrow().url();
+                let with_credentials = reopen.with_credentials;
+                // Under a policy the outcome is open until the probe answers.
+                self.reopening.set(reopen.backoff.is_some());
+                let pauses = self.pauses.get();
+                let weak = Rc::downgrade(self);
+                let event = event.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let probed = crate::probe::probe(&url, with_credentials).await;
+                    let Some(shared) = weak.upgrade() else {
+                        return;
+                    };
+                    // Closed meanwhile, or paused (a resume reopens by itself).
+                    if shared.closed.get() || shared.pauses.get() != pauses {
+                        return;
+                    }
+                    shared.reopening.set(false);
+                    shared.after_failure(
+                        &event,
+                        probed.failure,
+                        probed.status,
+                        probed.message,
+                        false,
+                    );
+                });
+            }
+            ReadyState::Open => self.dispatch("error", event),
+        }
+    }
+
+    /// Decides after a failed attempt of the browser's `EventSource` (already closed or given
+    /// up): reopen after the policy's delay (or, without a policy, after the browser's
+    /// reconnection time when `browser_retried`), or fail for good. `event` is the browser's
+    /// error event, dispatched with the failure's `message` and `status`.
+    fn after_failure(
+        self: &Rc<Self>,
+        event: &web_sys::Event,
+        failure: Failure,
+        status: Option<u16>,
+        message: String,
+        browser_retried: bool,
+    ) {
+        let Backend::Native { reopen, .. } = &self.backend else {
+            return;
+        };
+        let retryable = match &reopen.should_retry {
+            Some(should_retry) => (should_retry.0)(&failure),
+            None => failure.is_retryable(),
+        };
+        let decision = match &reopen.backoff {
+            Some(backoff) => {
                 let mut backoff = backoff.borrow_mut();
                 if let Some(opened_at) = reopen.opened_at.take() {
                     backoff.connection_lasted(js_sys::Date::now() - opened_at);
                 }
-                let failure = Failure::Unknown;
-                let retryable = match &reopen.should_retry {
-                    Some(should_retry) => (should_retry.0)(&failure),
-                    None => failure.is_retryable(),
-                };
-                Some(backoff.next_with(&failure, retryable, js_sys::Math::random()))
+                backoff.next_with(&failure, retryable, js_sys::Math::random())
             }
-            _ => None,
+            // No policy: what the browser does (it retried, or it gave up).
+            None if browser_retried => Decision::Retry {
+                attempt: 0,
+                delay_ms: crate::fetch::DEFAULT_RETRY_MS,
+            },
+            None => Decision::GiveUp { attempts: 0 },
         };
+        let set = |key: &str, value: &JsValue| {
+            let _ = js_sys::Reflect::set(event, &key.into(), value);
+        };
+        set("status", &status.map_or(JsValue::NULL, JsValue::from));
         match decision {
-            Some(Decision::Retry { attempt, delay_ms }) => {
+            Decision::Retry { attempt, delay_ms } => {
                 self.reopening.set(true);
                 let wait = sleep(&Rc::downgrade(self), delay_ms);
+                set("message", &message.as_str().into());
                 self.dispatch("error", event);
-                if !self.closed.get() {
+                if reopen.backoff.is_some() && !self.closed.get() {
                     crate::fetch::dispatch_reconnecting(
-                        self,
-                        attempt,
-                        delay_ms,
-                        &Failure::Unknown,
-                        "the browser's EventSource gave up; reopening it",
-                        None,
+                        self, attempt, delay_ms, &failure, &message, status,
                     );
                 }
                 let weak = Rc::downgrade(self);
@@ -525,16 +604,14 @@ impl Shared {
                     }
                 });
             }
-            Some(Decision::GiveUp { attempts }) if attempts > 0 => {
-                let _ = js_sys::Reflect::set(
-                    event,
-                    &"message".into(),
-                    &format!("the browser's EventSource failed to connect, and the retry policy gave up after {attempts} retries").into(),
-                );
-                self.dispatch("error", event);
-                self.finish_close();
-            }
-            _ => {
+            Decision::GiveUp { attempts } => {
+                self.reopening.set(false);
+                let message = if reopen.backoff.is_some() && retryable {
+                    format!("{message} (the retry policy gave up after {attempts} retries)")
+                } else {
+                    message
+                };
+                set("message", &message.into());
                 self.dispatch("error", event);
                 self.finish_close();
             }
@@ -555,7 +632,8 @@ impl Shared {
         if self.closed.get() || self.paused.get() {
             return;
         }
-        let url = url_with_param(&reopen.url, &reopen.param, &self.last_event_id());
+        let id = self.last_event_id();
+        let url = url_with_param(&reopen.url, &reopen.param, &id);
         let fresh = match crate::intrinsics::platform_event_source(&url, reopen.with_credentials) {
             Ok(fresh) => fresh,
             Err(error) => {
@@ -575,6 +653,7 @@ impl Shared {
         };
         let old = raw.replace(fresh);
         old.close();
+        *reopen.url_id.borrow_mut() = id;
         self.reopening.set(false);
         self.attach_lifecycle_hooks();
         let names: Vec<String> = hooks

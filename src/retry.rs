@@ -33,8 +33,9 @@ pub struct RetryPolicy {
     pub multiplier: f64,
     /// The share of the delay that is randomized, from 0 (none) to 1 (full jitter). Default: 1.
     pub jitter: f64,
-    /// Consecutive failed attempts allowed before giving up; `None` retries forever.
-    /// Default: `None`.
+    /// Consecutive failed attempts allowed before giving up; `None` retries forever. A failed
+    /// request and a stream that ended or broke each count, on both transports, so `Some(n)`
+    /// makes at most n + 1 requests in a row. Default: `None`.
     pub max_retries: Option<u32>,
     /// A connection that stayed open this long (ms) resets the attempt count. Default: 10,000.
     pub reset_after_ms: u32,
@@ -122,7 +123,8 @@ pub enum Failure {
     ContentType,
     /// Nothing (not even a comment) arrived for the idle timeout.
     IdleTimeout,
-    /// The browser's `EventSource` gave up without saying why (it hides the status).
+    /// The browser's `EventSource` gave up without saying why (it hides the status), and a
+    /// probe request of the same URL could not tell either (no answer in time, or a stream).
     Unknown,
     /// The headers function (a token refresh, say) failed or returned something that is not
     /// headers. Retryable: the next attempt calls it again.

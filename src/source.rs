@@ -196,6 +196,10 @@ impl EventSource {
                     Error::Browser(message)
                 }
             })?;
+        let url_id = match &options.last_event_id {
+            Some(id) if first_url != absolute => id.clone(),
+            _ => String::new(),
+        };
         let reopen = Reopen {
             url: absolute,
             with_credentials: options.with_credentials,
@@ -205,6 +209,7 @@ impl EventSource {
                 .map(|policy| RefCell::new(policy.backoff())),
             should_retry: options.should_retry.clone(),
             opened_at: Cell::new(None),
+            url_id: RefCell::new(url_id),
         };
         let shared = Shared::native(raw, reopen);
         if let Some(id) = &options.last_event_id {

@@ -52,6 +52,7 @@ fn api_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/set-cookie", get(set_cookie)),
         ("/admin/outage", post(outage)),
         ("/burst", post(burst)),
+        ("/id-echo", get(id_echo)),
     ]
 }
 
@@ -636,5 +637,46 @@ async fn echo(
             st.shutdown(),
             guard,
         ),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// /id-echo
+
+/// One event and the end of the stream: `retry: {retry}` if given, `id: {id}` if given (an
+/// empty `id=` clears the client's last event ID), and as data the query and the
+/// `Last-Event-ID` header of the request (`null` without one) — to see what a client sends on
+/// its reconnects.
+async fn id_echo(State(st): Shared, uri: Uri, headers: HeaderMap, Query(q): Params) -> Response {
+    let retry = match num_param(&q, "retry") {
+        Ok(r) => r,
+        Err(msg) => return bad_request(msg),
+    };
+    let id = q.get("id");
+    if id.is_some_and(|id| !valid_event_name(id)) {
+        return bad_request("id must not contain CR, LF or NUL characters");
+    }
+    let Some(guard) = st.limits.try_acquire() else {
+        return st.limits.too_many();
+    };
+    let last_event_id = headers
+        .get("last-event-id")
+        .map(|v| Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()));
+    let data = json!({
+        "query": uri.query().unwrap_or(""),
+        "lastEventId": last_event_id.unwrap_or(Value::Null),
+    });
+    let mut out = String::new();
+    if let Some(retry) = retry {
+        out.push_str(&format!("retry: {retry}\n"));
+    }
+    if let Some(id) = id {
+        out.push_str(&format!("id: {id}\n"));
+    }
+    out.push_str(&format!("data: {data}\n\n"));
+    let body = stream::once(async move { Bytes::from(out) });
+    sse_response(
+        StatusCode::OK,
+        streaming_body(body, false, st.shutdown(), guard),
     )
 }

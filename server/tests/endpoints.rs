@@ -503,3 +503,29 @@ async fn cors_only_in_test_mode_for_listed_origins() {
     assert!(!head.has("access-control-allow-origin"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn id_echo_sends_the_id_and_echoes_query_and_header() {
+    let server = TestServer::start(config()).await;
+    let (head, body) = request(
+        server.addr,
+        "GET",
+        "/id-echo?retry=20&id=a2",
+        &[("Last-Event-ID", "a0")],
+        b"",
+    )
+    .await;
+    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "retry: 20\nid: a2\ndata: {\"lastEventId\":\"a0\",\"query\":\"retry=20&id=a2\"}\n\n"
+    );
+    let (_, body) = server.get("/id-echo?id=").await;
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "id: \ndata: {\"lastEventId\":null,\"query\":\"id=\"}\n\n"
+    );
+    let (head, _) = server.get("/id-echo?id=a%0Ab").await;
+    assert_eq!(head.status, 400);
+    server.stop().await;
+}

@@ -7,6 +7,10 @@ import { publish, unique, usePage } from './helpers.mjs';
 
 const ctx = usePage();
 
+// A failed attempt of the browser's EventSource is followed by one probe request that learns
+// the status it hides; the fetch transport sees it at once.
+const perAttempt = (transport) => (transport === 'fetch' ? 1 : 2);
+
 const requests = (path) => ctx.page.evaluate(async (path) => ((await (await fetch('/stats')).json()).requests[path] ?? 0), path);
 
 describe('retry policy', () => {
@@ -29,7 +33,7 @@ describe('retry policy', () => {
         ['error', true, false, 2],
       ]);
       assert.equal(r.state, 2);
-      assert.equal(await requests('/status/500') - before, 3);
+      assert.equal(await requests('/status/500') - before, 3 * perAttempt(transport));
     });
   }
 
@@ -72,7 +76,7 @@ describe('retry policy', () => {
       }, transport);
       assert.deepEqual(r.events, [['error', false], ['reconnecting', 300]]);
       assert.equal(r.state, 2);
-      assert.equal(await requests('/status/503') - before, 1, 'no request after close()');
+      assert.equal(await requests('/status/503') - before, perAttempt(transport), 'no request after close()');
     });
   }
 
@@ -93,6 +97,99 @@ describe('retry policy', () => {
       return [await read({ lastEventId: '7', lastEventIdParam: 'cursor' }), await read({ lastEventId: '8' }), await read({})];
     });
     assert.deepEqual(r, ['x=1&cursor=7', 'x=1&lastEventId=8', 'x=1']);
+  });
+
+  test('eventsource: the browser\'s own reconnects never carry a stale lastEventId query parameter', async () => {
+    // Each stream sends one event with `id: a2` (or a cleared id) and ends. The first request
+    // carries the seeded ID in the query; the browser's reconnect would reuse that URL, so the
+    // library reopens with the current ID (or the plain URL) instead, once; a URL whose ID is
+    // current is left to the browser's own reconnect (which adds the Last-Event-ID header).
+    const r = await ctx.page.evaluate(async () => {
+      const read = (path, n) => new Promise((resolve) => {
+        const got = [];
+        const es = new window.lib.EventSource(path, { transport: 'eventsource', lastEventId: 'a0' });
+        es.onmessage = (e) => {
+          const { query, lastEventId } = JSON.parse(e.data);
+          got.push([query, lastEventId, e.lastEventId]);
+          if (got.length === n) { es.close(); resolve(got); }
+        };
+        setTimeout(() => { es.close(); resolve(got); }, 9000);
+      });
+      return Promise.all([read('/id-echo?retry=20&id=a2', 3), read('/id-echo?retry=20&id=', 3)]);
+    });
+    assert.deepEqual(r[0], [
+      ['retry=20&id=a2&lastEventId=a0', null, 'a2'],
+      ['retry=20&id=a2&lastEventId=a2', null, 'a2'],
+      ['retry=20&id=a2&lastEventId=a2', 'a2', 'a2'],
+    ]);
+    assert.deepEqual(r[1], [
+      ['retry=20&id=&lastEventId=a0', null, ''],
+      ['retry=20&id=', null, ''],
+      ['retry=20&id=', null, ''],
+    ]);
+  });
+
+  for (const transport of ['eventsource', 'fetch']) {
+    test(`${transport}: maxRetries counts a stream that ended as a failed attempt`, async () => {
+      const before = await requests('/id-echo');
+      const r = await ctx.page.evaluate(async (transport) => {
+        const es = new window.lib.EventSource('/id-echo', { transport, retry: { initialDelay: 20, jitter: 0, maxRetries: 2 } });
+        const log = [];
+        es.onmessage = () => log.push('message');
+        es.addEventListener('reconnecting', (e) => log.push(['reconnecting', e.attempt, e.delay, e.reason]));
+        await new Promise((resolve) => {
+          es.onerror = (e) => { log.push(['error', e.fatal, es.readyState]); if (e.fatal) resolve(); };
+          setTimeout(resolve, 3000);
+        });
+        es.close();
+        return log;
+      }, transport);
+      assert.deepEqual(r, [
+        'message', ['error', false, 0], ['reconnecting', 1, 20, 'network'],
+        'message', ['error', false, 0], ['reconnecting', 2, 40, 'network'],
+        'message', ['error', true, 2],
+      ]);
+      assert.equal(await requests('/id-echo') - before, 3, 'one request and two retries');
+    });
+
+    test(`${transport}: under a retry policy a 401 is fatal at once, and the error carries the status`, async () => {
+      const before = await requests('/status/401');
+      const r = await ctx.page.evaluate(async (transport) => {
+        const es = new window.lib.EventSource('/status/401', { transport, retry: { initialDelay: 20, jitter: 0 } });
+        const log = [];
+        es.addEventListener('reconnecting', (e) => log.push(['reconnecting', e.attempt, e.status]));
+        await new Promise((resolve) => {
+          es.onerror = (e) => { log.push(['error', e.fatal, e.status, es.readyState, /401/.test(e.message)]); if (e.fatal) resolve(); };
+          setTimeout(resolve, 3000);
+        });
+        es.close();
+        return log;
+      }, transport);
+      assert.deepEqual(r, [['error', true, 401, 2, true]]);
+      assert.equal(await requests('/status/401') - before, perAttempt(transport));
+    });
+  }
+
+  test('eventsource: without a policy, the fatal error carries the status too', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      const statusOf = (path) => new Promise((resolve) => {
+        const es = new window.lib.EventSource(path, { transport: 'eventsource' });
+        es.onerror = (e) => resolve([e.fatal, e.status, es.readyState]);
+      });
+      return [await statusOf('/status/404'), await statusOf('/status/500?retry_after=1'), await statusOf('/wrong-type')];
+    });
+    assert.deepEqual(r, [[true, 404, 2], [true, 500, 2], [true, 200, 2]]);
+    // Nobody listens for errors and no policy decides: no probe request.
+    const before = await requests('/status/410');
+    const state = await ctx.page.evaluate(async () => {
+      const es = new window.lib.EventSource('/status/410', { transport: 'eventsource' });
+      const start = Date.now();
+      while (es.readyState !== 2 && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 200));
+      return es.readyState;
+    });
+    assert.equal(state, 2);
+    assert.equal(await requests('/status/410') - before, 1);
   });
 
 });
@@ -156,9 +253,9 @@ describe('lifecycle triggers', () => {
       await new Promise((r) => setTimeout(r, 500));
       const afterVisible = await requests(path) - before;
       await ctx.page.evaluate(() => { window.__pb.es.close(); delete document.visibilityState; });
-      assert.equal(whileHidden, 1, 'no request while hidden');
+      assert.equal(whileHidden, perAttempt(transport), 'no request while hidden');
       assert.equal(state, 0, 'CONNECTING while paused');
-      assert.equal(afterVisible, 2, 'reconnected once visible');
+      assert.equal(afterVisible, 2 * perAttempt(transport), 'reconnected once visible');
     });
 
     test(`${transport}: reconnectOnOnline skips the retry wait`, async () => {
@@ -172,7 +269,7 @@ describe('lifecycle triggers', () => {
       }, transport);
       await new Promise((r) => setTimeout(r, 700));
       await ctx.page.evaluate(() => window.__onlineEs.close());
-      assert.equal(await requests(path) - before, 2, 'the retry happened at once, not after 20 s');
+      assert.equal(await requests(path) - before, 2 * perAttempt(transport), 'the retry happened at once, not after 20 s');
     });
 
     test(`${transport}: pauseWhenHidden closes while hidden and resumes from the last id`, async () => {

@@ -1,0 +1,128 @@
+//! The status probe after the browser's `EventSource` gives up: it hides the response, so one
+//! `fetch` of the same URL (same credentials mode, `Accept: text/event-stream`, no cache, as the
+//! browser's own request) learns the status and headers, and is aborted as soon as they
+//! arrive. Classified by [`crate::response::classify`], as the fetch transport classifies, so
+//! both transports retry or give up alike. Never throws; bounded by [`PROBE_TIMEOUT_MS`].
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::retry::Failure;
+use crate::support::error_message;
+
+/// How long the probe waits for the response's headers before settling for "unknown".
+pub(crate) const PROBE_TIMEOUT_MS: u32 = 5_000;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &Function, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// What the probe learnt.
+pub(crate) struct Probed {
+    pub(crate) failure: Failure,
+    pub(crate) message: String,
+    pub(crate) status: Option<u16>,
+}
+
+impl Probed {
+    fn unknown(message: impl Into<String>) -> Self {
+        Probed {
+            failure: Failure::Unknown,
+            message: message.into(),
+            status: None,
+        }
+    }
+}
+
+fn prop(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &key.into()).unwrap_or_default()
+}
+
+fn header(response: &JsValue, name: &str) -> Option<String> {
+    let headers = prop(response, "headers");
+    let get = prop(&headers, "get").dyn_into::<Function>().ok()?;
+    get.call1(&headers, &name.into()).ok()?.as_string()
+}
+
+/// Requests `url` once and classifies the answer.
+pub(crate) async fn probe(url: &str, with_credentials: bool) -> Probed {
+    const GAVE_UP: &str = "the browser's EventSource gave up";
+    let Some(fetch) = prop(&js_sys::global(), "fetch").dyn_into::<Function>().ok() else {
+        return Probed::unknown(format!("{GAVE_UP} (no fetch here to learn why)"));
+    };
+    let Ok(controller) = web_sys::AbortController::new() else {
+        return Probed::unknown(GAVE_UP);
+    };
+    let init = Object::new();
+    let put = |key: &str, value: &JsValue| {
+        let _ = Reflect::set(&init, &key.into(), value);
+    };
+    let headers = Object::new();
+    let _ = Reflect::set(&headers, &"accept".into(), &"text/event-stream".into());
+    put("headers", &headers);
+    let credentials = if with_credentials {
+        "include"
+    } else {
+        "same-origin"
+    };
+    put("credentials", &credentials.into());
+    put("cache", &"no-store".into());
+    put("signal", &controller.signal());
+    let pending = match fetch.call2(&JsValue::UNDEFINED, &url.into(), &init) {
+        Ok(pending) => match crate::intrinsics::to_promise(&pending) {
+            Ok(pending) => pending,
+            Err(error) => return Probed::unknown(format!("{GAVE_UP}: {}", error_message(&error))),
+        },
+        Err(error) => return Probed::unknown(format!("{GAVE_UP}: {}", error_message(&error))),
+    };
+    let mut timer = JsValue::UNDEFINED;
+    let timeout = Promise::new(&mut |resolve, _reject| {
+        timer = set_timeout(&resolve, PROBE_TIMEOUT_MS);
+    });
+    let raced = JsFuture::from(Promise::race(&js_sys::Array::of2(&pending, &timeout))).await;
+    clear_timeout(&timer);
+    // Headers are all the probe wants: drop the body (or the request, on a timeout).
+    controller.abort();
+    let response = match raced {
+        Ok(response) if response.is_object() => response,
+        Ok(_) => {
+            return Probed::unknown(format!(
+                "{GAVE_UP}, and a request to learn why had no answer within {PROBE_TIMEOUT_MS} ms"
+            ))
+        }
+        Err(error) => {
+            return Probed {
+                failure: Failure::Network,
+                message: format!(
+                    "{GAVE_UP}: the request failed before any response ({})",
+                    error_message(&error)
+                ),
+                status: None,
+            }
+        }
+    };
+    let status = prop(&response, "status").as_f64().unwrap_or(0.0) as u16;
+    match crate::response::classify(
+        status,
+        &prop(&response, "statusText")
+            .as_string()
+            .unwrap_or_default(),
+        &header(&response, "content-type").unwrap_or_default(),
+        header(&response, "retry-after").as_deref(),
+    ) {
+        Some((failure, message)) => Probed {
+            failure,
+            message: format!("{GAVE_UP}: {message}"),
+            status: Some(status),
+        },
+        None => Probed::unknown(format!(
+            "{GAVE_UP}, though the same request now answers with an event stream"
+        )),
+    }
+}
