@@ -278,10 +278,10 @@ ui.publishForm.addEventListener('submit', async (e) => {
   ui.publishResult.className = 'result';
   ui.publishResult.textContent = 'Publishing…';
   try {
-    // text/plain keeps this a "simple" request: no CORS preflight.
+    // The server takes only JSON (a cross-site form cannot send it); same origin, so no preflight.
     const response = await fetch('/publish', {
       method: 'POST',
-      headers: { 'Content-Type': 'text/plain' },
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     });
     const text = await response.text();

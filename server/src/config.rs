@@ -1,6 +1,6 @@
 //! Server configuration and command-line parsing (hand-rolled, no clap).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Default TCP port when neither `--port` nor `PORT` is given.
 pub const DEFAULT_PORT: u16 = 8787;
@@ -13,6 +13,12 @@ const MAX_REPLAY_BYTES: u64 = 16 << 30;
 
 /// Default of `--replay-bytes`: what all replay buffers together may hold.
 pub const DEFAULT_REPLAY_BYTES: usize = 64 << 20;
+
+/// Default of `--header-timeout-ms`.
+pub const DEFAULT_HEADER_TIMEOUT_MS: u64 = 10_000;
+
+/// Default of `--max-waiting`.
+pub const DEFAULT_MAX_WAITING: usize = 512;
 
 /// Everything the server needs to run. `Config::default()` matches the CLI defaults
 /// (except that tests usually want `tick_ms: 0`).
@@ -36,6 +42,12 @@ pub struct Config {
     pub keepalive_ms: u64,
     /// Maximum number of simultaneously open streaming responses.
     pub max_connections: usize,
+    /// Time in ms a connection may take to send a complete request head, counted from when it
+    /// opens or its previous response ends (0 disables; see [`crate::accept`]).
+    pub header_timeout_ms: u64,
+    /// Maximum number of connections waiting for a request head (just opened, half-sent, or
+    /// idle between requests); beyond it the longest-waiting one is closed.
+    pub max_waiting: usize,
     /// Maximum request body size for `/publish` (and the echoed body of `/echo`).
     pub max_body_bytes: usize,
     /// Number of events kept per channel for replay.
@@ -62,6 +74,8 @@ impl Default for Config {
             tick_ms: 2000,
             keepalive_ms: 15000,
             max_connections: 1000,
+            header_timeout_ms: DEFAULT_HEADER_TIMEOUT_MS,
+            max_waiting: DEFAULT_MAX_WAITING,
             max_body_bytes: 65536,
             replay: 1000,
             replay_bytes: DEFAULT_REPLAY_BYTES,
@@ -88,23 +102,34 @@ Companion SSE server for eventsource-wasm (binds 127.0.0.1 only).
 
 Options:
   --port N               port to listen on (default: $PORT, else 8787; 0 = ephemeral)
-  --www DIR              static files served at / (default: www)
-  --pkg DIR              static files served at /pkg (default: pkg/web)
-  --mount PREFIX=DIR     also serve DIR under PREFIX, e.g. /app=tests/app (repeatable; a
-                         PREFIX starting with an API route segment such as /events is refused)
+  --www DIR              static files served at / (default: www; a DIR given here must exist)
+  --pkg DIR              static files served at /pkg (default: pkg/web; a DIR given here must
+                         exist)
+  --mount PREFIX=DIR     also serve DIR (which must exist) under PREFIX, e.g. /app=tests/app
+                         (repeatable; a PREFIX starting with an API route segment such as
+                         /events is refused)
   --test-mode            enable CORS for the --cors-origin origins and the fault injection
                          used by the tests: POST /admin/outage, POST /burst and
                          GET /events?chaos=SEED (without it those answer 404, 404, 400)
-  --cors-origin ORIGIN   origin allowed by CORS in test mode, e.g. http://127.0.0.1:9000 (repeatable)
+  --cors-origin ORIGIN   origin allowed by CORS in test mode, e.g. http://127.0.0.1:9000
+                         (repeatable); in test mode it may also POST (/publish, /admin/*, ...)
   --tick-ms N            demo channel tick period in ms, 0 disables (default: 2000)
   --keepalive-ms N       keep-alive comment after N idle ms on /events, 0 disables (default: 15000)
   --max-connections N    maximum open streaming responses (default: 1000)
+  --header-timeout-ms N  close a connection that has not sent a complete request head N ms
+                         after it opened or its last response ended, 0 disables (default: 10000)
+  --max-waiting N        maximum connections waiting for a request head (new, half-sent or idle
+                         between requests); one more closes the longest-waiting (default: 512)
   --max-body-bytes N     maximum /publish body size (default: 65536)
   --replay N             events kept per channel for Last-Event-ID replay (default: 1000)
   --replay-bytes N       bytes all channels' replay buffers may hold together, each event
                          counted as its wire size + 64; the oldest events of any channel are
                          evicted first (default: 67108864 = 64 MiB)
   -h, --help             print this help
+
+Requests must name this server in Host (127.0.0.1, localhost or [::1] with its port; others get
+421), and a POST whose Origin is present must come from this server's own origin or, in test
+mode, a --cors-origin origin (others get 403). POST /publish takes Content-Type: application/json.
 ";
 
 /// Parses the arguments (without the program name). `env_port` is the value of `PORT`, if set.
@@ -114,6 +139,8 @@ where
 {
     let mut cfg = Config::default();
     let mut port_flag: Option<u16> = None;
+    // Directories named on the command line: checked once all arguments parsed.
+    let mut given_dirs: Vec<(&'static str, PathBuf)> = Vec::new();
     let mut args = args.into_iter();
 
     while let Some(arg) = args.next() {
@@ -142,6 +169,8 @@ where
                 | "--tick-ms"
                 | "--keepalive-ms"
                 | "--max-connections"
+                | "--header-timeout-ms"
+                | "--max-waiting"
                 | "--max-body-bytes"
                 | "--replay"
                 | "--replay-bytes"
@@ -157,13 +186,20 @@ where
         };
         match flag.as_str() {
             "--port" => port_flag = Some(parse_port(&value, "--port")?),
-            "--www" => cfg.www = parse_dir(&value, "--www")?,
-            "--pkg" => cfg.pkg = parse_dir(&value, "--pkg")?,
+            "--www" => {
+                cfg.www = parse_dir(&value, "--www")?;
+                given_dirs.push(("--www", cfg.www.clone()));
+            }
+            "--pkg" => {
+                cfg.pkg = parse_dir(&value, "--pkg")?;
+                given_dirs.push(("--pkg", cfg.pkg.clone()));
+            }
             "--mount" => {
                 let mount = parse_mount(&value)?;
                 if cfg.mounts.iter().any(|(p, _)| *p == mount.0) {
                     return Err(format!("--mount: prefix {} given twice", mount.0));
                 }
+                given_dirs.push(("--mount", mount.1.clone()));
                 cfg.mounts.push(mount);
             }
             "--cors-origin" => cfg.cors_origins.push(parse_origin(&value)?),
@@ -171,6 +207,15 @@ where
             "--keepalive-ms" => cfg.keepalive_ms = parse_num(&value, "--keepalive-ms", MAX_MS)?,
             "--max-connections" => {
                 cfg.max_connections = parse_num(&value, "--max-connections", 1_000_000)? as usize
+            }
+            "--header-timeout-ms" => {
+                cfg.header_timeout_ms = parse_num(&value, "--header-timeout-ms", MAX_MS)?
+            }
+            "--max-waiting" => {
+                cfg.max_waiting = parse_num(&value, "--max-waiting", 1_000_000)? as usize;
+                if cfg.max_waiting == 0 {
+                    return Err("--max-waiting: must be at least 1".to_string());
+                }
             }
             "--max-body-bytes" => {
                 cfg.max_body_bytes = parse_num(&value, "--max-body-bytes", 64 << 20)? as usize
@@ -184,6 +229,9 @@ where
         }
     }
 
+    for (flag, dir) in &given_dirs {
+        check_dir(flag, dir)?;
+    }
     cfg.port = match (port_flag, env_port) {
         (Some(p), _) => p,
         (None, Some(env)) => parse_port(env, "PORT (environment)")?,
@@ -213,6 +261,23 @@ fn parse_dir(value: &str, what: &str) -> Result<PathBuf, String> {
         return Err(format!("{what}: directory must not be empty"));
     }
     Ok(PathBuf::from(value))
+}
+
+/// Fails unless `dir` is an existing directory (so a mistyped path is reported at start, not
+/// as 404s later).
+fn check_dir(flag: &str, dir: &Path) -> Result<(), String> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(format!("{flag}: {} is not a directory", dir.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(format!(
+            "{flag}: directory {} does not exist",
+            dir.display()
+        )),
+        Err(err) => Err(format!(
+            "{flag}: cannot use directory {}: {err}",
+            dir.display()
+        )),
+    }
 }
 
 fn parse_origin(value: &str) -> Result<String, String> {
@@ -285,20 +350,35 @@ mod tests {
         assert_eq!(c.max_body_bytes, 65536);
         assert_eq!(c.replay, 1000);
         assert_eq!(c.replay_bytes, 64 << 20);
+        assert_eq!((c.header_timeout_ms, c.max_waiting), (10_000, 512));
+    }
+
+    /// A fresh scratch directory holding the directories `names` (and a file `file`).
+    fn scratch(test: &str, names: &[&str]) -> PathBuf {
+        let base =
+            std::env::temp_dir().join(format!("sse-server-config-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        for name in names {
+            std::fs::create_dir_all(base.join(name)).unwrap();
+        }
+        std::fs::write(base.join("file"), b"").unwrap();
+        base
     }
 
     #[test]
     fn all_flags() {
+        let base = scratch("all-flags", &["site", "out", "app", "dir=x"]);
+        let dir = |name: &str| base.join(name).display().to_string();
         let c = run(&[
             "--port",
             "0",
             "--www",
-            "site",
-            "--pkg=out",
+            &dir("site"),
+            &format!("--pkg={}", dir("out")),
             "--mount",
-            "/app/=tests/app",
+            &format!("/app/={}", dir("app")),
             "--mount",
-            "/b=dir=x",
+            &format!("/b={}", dir("dir=x")),
             "--test-mode",
             "--cors-origin",
             "http://127.0.0.1:9000",
@@ -308,6 +388,9 @@ mod tests {
             "50",
             "--max-connections",
             "3",
+            "--header-timeout-ms",
+            "250",
+            "--max-waiting=7",
             "--max-body-bytes",
             "10",
             "--replay",
@@ -315,19 +398,53 @@ mod tests {
             "--replay-bytes=4096",
         ]);
         assert_eq!(c.port, 0);
-        assert_eq!(c.www, PathBuf::from("site"));
-        assert_eq!(c.pkg, PathBuf::from("out"));
+        assert_eq!(c.www, base.join("site"));
+        assert_eq!(c.pkg, base.join("out"));
         assert_eq!(
             c.mounts,
             vec![
-                ("/app".to_string(), PathBuf::from("tests/app")),
-                ("/b".to_string(), PathBuf::from("dir=x"))
+                ("/app".to_string(), base.join("app")),
+                ("/b".to_string(), base.join("dir=x"))
             ]
         );
         assert!(c.test_mode);
         assert_eq!(c.cors_origins, vec!["http://127.0.0.1:9000".to_string()]);
         assert_eq!((c.tick_ms, c.keepalive_ms, c.max_connections), (0, 50, 3));
+        assert_eq!((c.header_timeout_ms, c.max_waiting), (250, 7));
         assert_eq!((c.max_body_bytes, c.replay, c.replay_bytes), (10, 5, 4096));
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
+    fn directories_given_must_exist() {
+        let base = scratch("dirs", &["site"]);
+        let missing = base.join("missing").display().to_string();
+        let file = base.join("file").display().to_string();
+        let site = base.join("site").display().to_string();
+        for (flag, args) in [
+            ("--www", vec!["--www".to_string(), missing.clone()]),
+            ("--pkg", vec![format!("--pkg={missing}")]),
+            (
+                "--mount",
+                vec!["--mount".to_string(), format!("/m={missing}")],
+            ),
+        ] {
+            let err = parse_args(args, None).unwrap_err();
+            assert!(err.starts_with(flag), "{err}");
+            assert!(
+                err.contains(&missing) && err.contains("does not exist"),
+                "{err}"
+            );
+        }
+        let err = parse(&["--www", &file]).unwrap_err();
+        assert!(err.contains("is not a directory"), "{err}");
+        // Syntax errors come first; an existing directory is fine; the defaults are not
+        // checked (the binary may run where they do not exist yet).
+        assert!(parse(&["--www", &missing, "--bogus"])
+            .unwrap_err()
+            .contains("--bogus"));
+        assert!(matches!(parse(&["--www", &site]), Ok(Command::Run(_))));
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]
@@ -357,6 +474,8 @@ mod tests {
             &["--replay-bytes", "-1"],
             &["--replay-bytes", "99999999999999999"],
             &["--cors-origin", ""],
+            &["--max-waiting", "0"],
+            &["--header-timeout-ms", "x"],
             &["positional"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should fail");
@@ -364,6 +483,7 @@ mod tests {
         assert_eq!(parse(&["--help"]), Ok(Command::Help));
         assert_eq!(parse(&["-h"]), Ok(Command::Help));
         assert!(USAGE.contains("--replay-bytes N"));
+        assert!(USAGE.contains("--header-timeout-ms N"));
     }
 
     #[test]
@@ -393,8 +513,8 @@ mod tests {
             let nested = format!("/{first}/deeper=dir");
             assert!(parse(&["--mount", &nested]).is_err(), "{nested}");
         }
-        // Near misses are fine.
-        for ok in ["/bursts=dir", "/admins/x=dir", "/app=dir", "/pkg2=dir"] {
+        // Near misses are fine (`src` exists: unit tests run in the crate's directory).
+        for ok in ["/bursts=src", "/admins/x=src", "/app=src", "/pkg2=src"] {
             assert!(parse(&["--mount", ok]).is_ok(), "{ok}");
         }
     }

@@ -4,22 +4,24 @@
 //! The binary (`src/main.rs`) only parses arguments and calls [`serve`]; tests start the same
 //! app in-process on an ephemeral port.
 
+pub mod accept;
 pub mod burst;
 pub mod chaos;
 pub mod config;
 mod cors;
 pub mod counters;
 pub mod fixtures;
+pub mod guard;
 pub mod hub;
 pub mod limits;
 pub mod routes;
 pub mod sse;
 pub mod static_files;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
@@ -30,6 +32,8 @@ use tokio::task::JoinHandle;
 pub use config::Config;
 pub use routes::router;
 
+use accept::Connections;
+use guard::Guard;
 use hub::{Hub, HubLimits};
 use limits::Limits;
 use static_files::StaticDirs;
@@ -45,6 +49,8 @@ pub struct AppState {
     pub hub: Hub,
     /// The open-stream counter.
     pub limits: Arc<Limits>,
+    /// Every open connection, and which of them wait for a request head.
+    pub connections: Arc<Connections>,
     /// Requests counted by path (reported by `/stats`).
     pub requests: counters::RequestCounts,
     /// Injected outages (test mode).
@@ -52,6 +58,7 @@ pub struct AppState {
     /// Bursts scheduled for later (test mode).
     pub bursts: burst::Scheduled,
     statics: StaticDirs,
+    guard: OnceLock<Guard>,
     shutdown_tx: watch::Sender<bool>,
 }
 
@@ -67,13 +74,22 @@ impl AppState {
                 broadcast_capacity: config.broadcast_capacity,
             }),
             limits: Limits::new(config.max_connections),
+            connections: Connections::new(config.max_waiting),
             requests: counters::RequestCounts::default(),
             outages: chaos::Outages::default(),
             bursts: burst::Scheduled::default(),
             statics: StaticDirs::new(config.www.clone(), config.pkg.clone(), &config.mounts),
+            guard: OnceLock::new(),
             shutdown_tx,
             config,
         })
+    }
+
+    /// The Host and Origin checks for the address the server listens on ([`serve`] sets it;
+    /// before that, [`bind_addr`] of the configuration is assumed).
+    pub fn guard(&self) -> &Guard {
+        self.guard
+            .get_or_init(|| Guard::new(bind_addr(&self.config), &self.config))
     }
 
     /// Starts shutdown: every streaming response ends.
@@ -156,18 +172,18 @@ pub fn spawn_ticker(state: &Arc<AppState>) -> Option<JoinHandle<()>> {
 
 /// Serves `state` on `listener` until `shutdown` resolves. Shutdown ends all streaming
 /// responses at once, then waits at most [`SHUTDOWN_GRACE`] for connections to close.
+/// Connections are accepted and bounded as described in [`accept`].
 pub async fn serve<F>(state: Arc<AppState>, listener: TcpListener, shutdown: F) -> io::Result<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let local = listener.local_addr()?;
+    // Ignored if a request was already answered with the configured address.
+    let _ = state.guard.set(Guard::new(local, &state.config));
     let ticker = spawn_ticker(&state);
     let app = router(state.clone());
     let signal_state = state.clone();
-    let listener = GatedListener {
-        inner: listener,
-        state: state.clone(),
-    };
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = accept::run(state.clone(), listener, app, async move {
         shutdown.await;
         signal_state.begin_shutdown();
     });
@@ -176,91 +192,13 @@ where
         started.wait().await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
-    let result = tokio::select! {
-        r = server.into_future() => r,
-        _ = deadline => Ok(()),
-    };
+    tokio::select! {
+        _ = server => {}
+        _ = deadline => {}
+    }
     state.begin_shutdown();
     if let Some(ticker) = ticker {
         ticker.abort();
     }
-    result
-}
-
-/// Accepts connections, except during an injected outage, when it drops them at once (the
-/// client sees the connection closed, as with a server that is down). In test mode each
-/// connection also fails its reads during an outage, so kept-alive connections break too.
-struct GatedListener {
-    inner: TcpListener,
-    state: Arc<AppState>,
-}
-
-impl axum::serve::Listener for GatedListener {
-    type Io = OutageIo;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let (io, addr) = axum::serve::Listener::accept(&mut self.inner).await;
-            if self.state.outages.active() {
-                drop(io);
-                continue;
-            }
-            let state = self.state.config.test_mode.then(|| self.state.clone());
-            return (OutageIo { inner: io, state }, addr);
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
-    }
-}
-
-/// A connection that breaks when an outage starts (test mode only; otherwise a plain socket).
-struct OutageIo {
-    inner: tokio::net::TcpStream,
-    state: Option<Arc<AppState>>,
-}
-
-impl OutageIo {
-    fn down(&self) -> bool {
-        self.state.as_ref().is_some_and(|s| s.outages.active())
-    }
-}
-
-impl tokio::io::AsyncRead for OutageIo {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        if self.down() {
-            return std::task::Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
-        }
-        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl tokio::io::AsyncWrite for OutageIo {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<io::Result<usize>> {
-        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
+    Ok(())
 }

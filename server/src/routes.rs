@@ -69,7 +69,8 @@ pub fn is_api_segment(segment: &str) -> bool {
         .any(|path| path.trim_start_matches('/').split('/').next() == Some(segment))
 }
 
-/// Builds the router for `state` (CORS is layered on only in test mode).
+/// Builds the router for `state` (CORS is layered on only in test mode). The `Host` and
+/// `Origin` checks of [`crate::guard`] come first, on every route.
 pub fn router(state: Arc<AppState>) -> Router {
     let router = api_routes()
         .into_iter()
@@ -89,7 +90,12 @@ pub fn router(state: Arc<AppState>) -> Router {
     } else {
         router
     };
-    router.with_state(state)
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::middleware,
+        ))
+        .with_state(state)
 }
 
 fn bad_request(msg: impl Into<String>) -> Response {
@@ -282,9 +288,12 @@ fn chaos_offset(
 // Test-mode fault injection
 
 /// `POST /admin/outage?ms=N` (test mode): the server is "down" for N ms (at most 60 s).
-async fn outage(State(st): Shared, Query(q): Params) -> Response {
+async fn outage(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Response {
     if !st.config.test_mode {
         return text(StatusCode::NOT_FOUND, "outages need --test-mode\n");
+    }
+    if let Some(res) = form_body_refused(&headers) {
+        return res;
     }
     let ms = match num_param(&q, "ms") {
         Ok(ms) => ms.unwrap_or(5_000).min(60_000),
@@ -299,9 +308,12 @@ async fn outage(State(st): Shared, Query(q): Params) -> Response {
 /// then). Without `delay_ms` it answers when all are published; with it, it answers at once
 /// and publishes after D ms (e.g. during an outage). At most [`burst::MAX_SCHEDULED`] delayed
 /// bursts may be pending (503 beyond); they are cancelled at shutdown.
-async fn burst(State(st): Shared, Query(q): Params) -> Response {
+async fn burst(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Response {
     if !st.config.test_mode {
         return text(StatusCode::NOT_FOUND, "bursts need --test-mode\n");
+    }
+    if let Some(res) = form_body_refused(&headers) {
+        return res;
     }
     let name = q
         .get("channel")
@@ -348,12 +360,12 @@ async fn burst(State(st): Shared, Query(q): Params) -> Response {
 // ---------------------------------------------------------------------------------------------
 // /publish
 
-fn acceptable_content_type(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
-        return true;
-    };
+/// `Some(true)` for a JSON media type (`application/json`, `…+json`), `Some(false)` for any
+/// other, `None` without `Content-Type`.
+fn json_content_type(headers: &HeaderMap) -> Option<bool> {
+    let ct = headers.get(header::CONTENT_TYPE)?;
     let Ok(ct) = ct.to_str() else {
-        return false;
+        return Some(false);
     };
     let essence = ct
         .split(';')
@@ -361,14 +373,32 @@ fn acceptable_content_type(headers: &HeaderMap) -> bool {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    essence == "application/json" || essence == "text/plain" || essence.ends_with("+json")
+    Some(essence == "application/json" || (essence.contains('/') && essence.ends_with("+json")))
 }
 
+/// The test-mode POST routes take no body: they refuse a request that carries one of the
+/// content types an HTML form (or a "simple" cross-origin fetch) can send, so another site
+/// cannot trigger them even from a browser that leaves out `Origin`.
+fn form_body_refused(headers: &HeaderMap) -> Option<Response> {
+    (json_content_type(headers) == Some(false)).then(|| {
+        text(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send no body (or Content-Type: application/json)\n",
+        )
+    })
+}
+
+/// `POST /publish` with `Content-Type: application/json` and a body
+/// `{"channel": string, "event": string, "data": any}` (`channel` defaults to `demo`, `event`
+/// to none). JSON is required so that a form or "simple" request from another site cannot
+/// publish (a JSON request from another origin needs a CORS preflight, which only the
+/// `--cors-origin` origins of `--test-mode` pass, and [`crate::guard`] refuses other origins
+/// anyway).
 async fn publish(State(st): Shared, headers: HeaderMap, body: Body) -> Response {
-    if !acceptable_content_type(&headers) {
+    if json_content_type(&headers) != Some(true) {
         return text(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send the JSON body as application/json or text/plain\n",
+            "send the JSON body with Content-Type: application/json\n",
         );
     }
     let limit = st.config.max_body_bytes;
@@ -414,10 +444,15 @@ async fn publish(State(st): Shared, headers: HeaderMap, body: Body) -> Response 
 // ---------------------------------------------------------------------------------------------
 // /stats
 
+/// `GET /stats`: open and total streaming responses (`open_connections` is what
+/// `--max-connections` limits), open TCP connections and those of them waiting for a request
+/// head (bounded by `--max-waiting`), channels, and requests per path.
 async fn stats(State(st): Shared) -> Response {
     Json(json!({
         "open_connections": st.limits.open(),
         "total_connections": st.limits.total(),
+        "tcp_connections": st.connections.open_count(),
+        "waiting_connections": st.connections.waiting_count(),
         "channels": st.hub.len(),
         "requests": st.requests.snapshot(),
     }))

@@ -23,7 +23,23 @@ impl Drop for Proc {
 
 /// Starts the binary and returns it with the address from its listening line.
 fn spawn(args: &[&str]) -> (Proc, SocketAddr, mpsc::Receiver<String>) {
-    let mut child = Command::new(BIN)
+    spawn_with_fd_limit(None, args)
+}
+
+/// Like [`spawn`], with the open-file limit set to `fd_limit` (through `sh -c 'ulimit -n'`).
+fn spawn_with_fd_limit(
+    fd_limit: Option<u32>,
+    args: &[&str],
+) -> (Proc, SocketAddr, mpsc::Receiver<String>) {
+    let mut command = match fd_limit {
+        None => Command::new(BIN),
+        Some(n) => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), BIN]);
+            c
+        }
+    };
+    let mut child = command
         .args(args)
         .env_remove("PORT")
         .stdout(Stdio::piped())
@@ -152,4 +168,96 @@ fn bad_arguments_exit_2_with_usage() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("--max-connections"));
     assert!(help.contains("--replay-bytes N"), "{help}");
+}
+
+#[test]
+fn a_missing_www_directory_fails_at_start() {
+    let missing =
+        std::env::temp_dir().join(format!("sse-server-no-such-dir-{}", std::process::id()));
+    let missing = missing.display().to_string();
+    for args in [
+        vec!["--port", "0", "--www", &missing],
+        vec!["--port", "0", "--pkg", &missing],
+    ] {
+        let child = Command::new(BIN)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut proc = Proc(child);
+        let status = wait_exit(&mut proc, Duration::from_secs(4));
+        assert_eq!(status.code(), Some(2), "{args:?}");
+        let (mut out, mut err) = (String::new(), String::new());
+        let child = &mut proc.0;
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(
+            err.contains(&format!("directory {missing} does not exist")),
+            "{err}"
+        );
+        assert!(err.contains(args[2]), "{err}");
+        assert!(out.is_empty(), "it must not start listening: {out}");
+    }
+}
+
+/// The open-file limit of the server process in the test below.
+const FD_LIMIT: u32 = 64;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_requests_cannot_use_up_file_descriptors() {
+    use tokio::io::AsyncWriteExt;
+    // More half-sent requests than the server has file descriptors, with the default
+    // --max-waiting (far above the limit) and a header timeout longer than the test.
+    let (proc, addr, _lines) = tokio::task::spawn_blocking(|| {
+        spawn_with_fd_limit(
+            Some(FD_LIMIT),
+            &[
+                "--port",
+                "0",
+                "--tick-ms",
+                "0",
+                "--header-timeout-ms",
+                "30000",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..2 * FD_LIMIT {
+        let mut s = within("connect", tokio::net::TcpStream::connect(addr))
+            .await
+            .unwrap();
+        let head = format!("GET /stats HTTP/1.1\r\nHost: {addr}\r\nX-Never-Ends: ");
+        s.write_all(head.as_bytes()).await.unwrap();
+        held.push(s);
+    }
+    // A normal client is still served, well before any header timeout.
+    let started = Instant::now();
+    let served = tokio::time::timeout(
+        Duration::from_secs(5),
+        request(addr, "GET", "/stats", &[], b""),
+    )
+    .await;
+    let (head, body) = served.expect("a normal client was locked out");
+    assert_eq!(head.status, 200);
+    let stats: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        stats["tcp_connections"].as_u64().unwrap() < u64::from(FD_LIMIT),
+        "{stats}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(held);
+    drop(proc);
 }

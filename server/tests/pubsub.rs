@@ -275,7 +275,7 @@ async fn publish_validation() {
     assert!(String::from_utf8_lossy(&body).contains("limit 100 bytes"));
 
     // Oversize, chunked without Content-Length.
-    let mut raw = b"POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+    let mut raw = format!("POST /publish HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", server.addr).into_bytes();
     for _ in 0..3 {
         raw.extend_from_slice(format!("40\r\n{}\r\n", "y".repeat(64)).as_bytes());
     }
@@ -304,30 +304,49 @@ async fn publish_validation() {
         assert!(msg.contains(needle), "{body}: {msg}");
     }
 
-    // Wrong content type.
-    let (head, _) = request(
-        server.addr,
-        "POST",
-        "/publish",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        br#"{"data":"x"}"#,
-    )
-    .await;
-    assert_eq!(head.status, 415);
+    // Only JSON content types: not the ones a form or a "simple" cross-origin fetch can send,
+    // and not none at all.
+    for ct in [
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("text/plain"),
+        Some("text/plain;charset=UTF-8"),
+        Some("json"),
+        None,
+    ] {
+        let headers: Vec<(&str, &str)> = ct.iter().map(|ct| ("Content-Type", *ct)).collect();
+        let (head, body) = request(
+            server.addr,
+            "POST",
+            "/publish",
+            &headers,
+            br#"{"channel":"tp","data":"x"}"#,
+        )
+        .await;
+        assert_eq!(head.status, 415, "{ct:?}");
+        assert!(String::from_utf8_lossy(&body).contains("application/json"));
+    }
+    assert!(server.state.hub.channel("tp").unwrap().since(0).is_empty());
 
-    // text/plain (no CORS preflight) works, and ':' is fine in an event name.
-    let (head, body) = request(
-        server.addr,
-        "POST",
-        "/publish",
-        &[("Content-Type", "text/plain;charset=UTF-8")],
-        br#"{"channel":"tp","event":"a:b","data":null}"#,
-    )
-    .await;
-    assert_eq!(head.status, 200, "{}", String::from_utf8_lossy(&body));
+    // JSON with parameters (and `+json`) works, and ':' is fine in an event name.
+    for ct in [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/x+json",
+    ] {
+        let (head, body) = request(
+            server.addr,
+            "POST",
+            "/publish",
+            &[("Content-Type", ct)],
+            br#"{"channel":"tp","event":"a:b","data":null}"#,
+        )
+        .await;
+        assert_eq!(head.status, 200, "{ct}: {}", String::from_utf8_lossy(&body));
+    }
     let ch = server.state.hub.channel("tp").unwrap();
     let ev = ch.since(0).pop().unwrap();
-    assert_eq!(&ev.wire[..], b"id: 1\nevent: a:b\ndata: null\n\n");
+    assert_eq!(&ev.wire[..], b"id: 3\nevent: a:b\ndata: null\n\n");
 
     // GET is not allowed.
     assert_eq!(server.get("/publish").await.0.status, 405);

@@ -58,8 +58,13 @@ pub async fn publish(channel: &str, event: Option<&str>, data: &str) {
     }
     js_sys::Reflect::set(&body, &"data".into(), &data.into()).unwrap();
     let text = js_sys::JSON::stringify(&body).unwrap();
+    // The server takes JSON only; from the test runner's origin (a --cors-origin) that is a
+    // preflighted cross-origin request.
+    let headers = web_sys::Headers::new().unwrap();
+    headers.set("Content-Type", "application/json").unwrap();
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
+    init.set_headers(&headers);
     init.set_body(&text);
     let window = web_sys::window().unwrap();
     let response: web_sys::Response =

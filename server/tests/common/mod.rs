@@ -163,7 +163,7 @@ impl Conn {
         body: &[u8],
     ) -> (Conn, Head) {
         let mut stream = within("connect", TcpStream::connect(addr)).await.unwrap();
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n");
         for (n, v) in headers {
             req.push_str(&format!("{n}: {v}\r\n"));
         }
