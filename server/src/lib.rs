@@ -15,6 +15,7 @@ pub mod limits;
 pub mod routes;
 pub mod sse;
 pub mod static_files;
+pub mod wire;
 
 use std::future::{Future, IntoFuture};
 use std::io;

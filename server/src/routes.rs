@@ -52,6 +52,8 @@ fn api_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/set-cookie", get(set_cookie)),
         ("/admin/outage", post(outage)),
         ("/burst", post(burst)),
+        ("/last-event-id", get(crate::wire::last_event_id)),
+        ("/open-body", get(crate::wire::open_body)),
     ]
 }
 
