@@ -127,7 +127,8 @@ pub enum Failure {
     /// The headers function (a token refresh, say) failed or returned something that is not
     /// headers. Retryable: the next attempt calls it again.
     Headers,
-    /// The request could not be made at all: an invalid header name or value, no `fetch`, or an
+    /// The request could not be made at all: an invalid header name or value, no `fetch`, a URL
+    /// whose scheme cannot carry an event stream (not http(s), `data:` or `blob:`), or an
     /// injected `fetch` that resolved to something that is not a `Response`. Fatal: retrying
     /// would fail the same way.
     Request,
