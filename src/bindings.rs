@@ -45,14 +45,19 @@ export interface EventSourceOptions {
   body?: BodyInit;
   /** Fetch credentials mode. Default: `'include'` with `withCredentials`, else `'same-origin'`. */
   credentials?: RequestCredentials;
-  /** A `fetch` to use instead of the global one, called as `fetch(url, init)`. */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /**
+   * A `fetch` to use instead of the global one, called as `fetch(url, init)`; `init.headers`
+   * is a plain object with lower-case names, so `{ ...init.headers, authorization }` keeps
+   * `accept` and `last-event-id`.
+   */
+  fetch?: (url: string, init: RequestInit & { headers: Record<string, string> }) => Promise<Response>;
   /** The largest event accepted by the fetch transport, in bytes. Default: 1 MiB. */
   maxEventSize?: number;
   /**
    * Reconnect with backoff and jitter instead of the browser's plain behaviour (`true` for the
    * defaults). With the browser's EventSource, a source it gave up on is reopened with the last
-   * event ID in the `lastEventIdParam` query parameter; the fetch transport sends `Last-Event-ID`.
+   * event ID in the `lastEventIdParam` query parameter; the fetch transport sends `Last-Event-ID`
+   * (or, with `lastEventIdParam` set, the query parameter).
    */
   retry?: boolean | RetryOptions;
   /** Overrides which failures are retried (turns on the default `retry` policy if it is not set). */
@@ -61,7 +66,12 @@ export interface EventSourceOptions {
   idleTimeout?: number;
   /** The last event ID to resume from, sent on the first connection too. */
   lastEventId?: string;
-  /** The query parameter carrying the last event ID when EventSource is reopened. Default: `'lastEventId'`. */
+  /**
+   * The query parameter carrying the last event ID. The browser's EventSource uses it when this
+   * library reopens it (default `'lastEventId'`). The fetch transport uses it only when set:
+   * then it sends the ID in this parameter and no `Last-Event-ID` header, so a cross-origin
+   * resume needs no CORS preflight (nchan's parameter is `'last_event_id'`). Default: unset.
+   */
   lastEventIdParam?: string;
   /** Reconnect at once (skipping a retry wait) when the browser fires `online`. */
   reconnectOnOnline?: boolean;
@@ -138,7 +148,10 @@ export interface ConnectionErrorEvent extends Event {
   readonly statusText?: string | null;
   /** Fetch transport: the headers of a failed response (lower-case names). */
   readonly headers?: Record<string, string> | null;
-  /** Fetch transport: the first kilobyte of a failed response's body. */
+  /**
+   * Fetch transport: the first kilobyte of a failed response's body. The error is not delayed
+   * for it: what has not arrived yet when the event is dispatched is added to it later.
+   */
   readonly body?: string | null;
   readonly target: EventSource;
 }

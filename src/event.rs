@@ -137,7 +137,9 @@ impl ErrorEvent {
             .as_string()
     }
 
-    /// The first kilobyte of a failed response's body (fetch transport only).
+    /// The first kilobyte of a failed response's body (fetch transport only). The error is not
+    /// delayed for it: what had not arrived when the event was dispatched is added to the event
+    /// later, so this may return more when called again.
     pub fn body(&self) -> Option<String> {
         self.field("body").and_then(|b| b.as_string())
     }

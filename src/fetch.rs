@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::options::{Credentials, HeaderProvider, ShouldRetry};
 use crate::parser::{Item, Parser};
-use crate::registry::{sleep, wait_resumed, Shared};
+use crate::registry::{sleep, url_with_param, wait_resumed, Shared};
 use crate::retry::{Decision, Failure, RetryPolicy, MAX_TIMER_MS};
 use crate::support::{error_message, for_each_piece, CachedString, ChunkError, EventStrings};
 use crate::ReadyState;
@@ -21,28 +21,34 @@ use crate::ReadyState;
 pub(crate) const DEFAULT_RETRY_MS: u32 = 3000;
 /// How much of an error response's body is kept for the error event.
 const ERROR_BODY_BYTES: usize = 1024;
+/// How long the rest of an error response's body is read for, after the error event.
+const ERROR_BODY_MS: u32 = 10_000;
 /// The default bound on one event's size.
 pub(crate) const DEFAULT_MAX_EVENT_SIZE: usize = 1 << 20;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &Function, ms: u32) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-
-    type BodyStream;
-    #[wasm_bindgen(method, catch, structural, js_name = getReader)]
-    fn get_reader(this: &BodyStream) -> Result<BodyReader, JsValue>;
-
-    type BodyReader;
-    #[wasm_bindgen(method, catch, structural)]
-    fn read(this: &BodyReader) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(method, catch, structural)]
-    fn cancel(this: &BodyReader) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    fn set_timeout(callback: &Function, ms: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = clearTimeout, catch)]
+    fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
 
     #[wasm_bindgen(js_namespace = Object, js_name = fromEntries, catch)]
     fn object_from_entries(entries: &JsValue) -> Result<Object, JsValue>;
+}
+
+/// `target[name]()`, checked: an error when it is not a function or when it throws.
+fn call_method(target: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(target, &name.into())?
+        .dyn_into::<Function>()
+        .map_err(|_| JsValue::from_str(&format!("{name} is not a function")))?
+        .call0(target)
+}
+
+/// A future of `value` (a promise or any value), or the error reading it threw
+/// (`Promise.resolve` reads a promise's `constructor`, a getter an injected fetch controls).
+fn future_of(value: &JsValue) -> Result<JsFuture, JsValue> {
+    crate::intrinsics::to_promise(value).map(JsFuture::from)
 }
 
 // Message events are made in JS: one call per event instead of five (init object, three
@@ -215,6 +221,9 @@ pub(crate) struct Request {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) should_retry: Option<ShouldRetry>,
     pub(crate) idle_timeout_ms: Option<u32>,
+    /// Carry the last event ID in this query parameter instead of a `Last-Event-ID` header
+    /// (which makes a cross-origin request need a CORS preflight).
+    pub(crate) last_event_id_param: Option<String>,
 }
 
 /// Resolves `url` against the page's or worker's location (absolute URLs only where there is
@@ -301,6 +310,8 @@ struct ErrorInfo {
     status_text: Option<String>,
     headers: Option<JsValue>,
     body: Option<String>,
+    /// The rest of the body, when more may come (see [`complete_body`]).
+    rest: Option<BodyRest>,
 }
 
 impl ErrorInfo {
@@ -389,7 +400,9 @@ async fn run(weak: Weak<Shared>, request: Request) {
                 if backoff.is_some() && retryable {
                     info.message = format!("{} (gave up after {attempts} retries)", info.message);
                 }
-                dispatch_error(&shared, true, info);
+                let rest = info.rest.take();
+                let event = dispatch_error(&shared, true, info);
+                complete_body(event, rest, request.idle_timeout_ms);
                 shared.finish_close();
                 return;
             }
@@ -399,7 +412,9 @@ async fn run(weak: Weak<Shared>, request: Request) {
                 let status = info.status;
                 // The timer is set before the events, so a listener can cut it short.
                 let wait = sleep(&weak, delay_ms);
-                dispatch_error(&shared, false, info);
+                let rest = info.rest.take();
+                let event = dispatch_error(&shared, false, info);
+                complete_body(event, rest, request.idle_timeout_ms);
                 if backoff.is_some() && !shared.is_closed() {
                     dispatch_reconnecting(&shared, attempt, delay_ms, &failure, &reason, status);
                 }
@@ -436,7 +451,7 @@ async fn connect_once(
     if weak.upgrade().is_some_and(|shared| shared.is_paused()) {
         return Outcome::Paused;
     }
-    let (url, init, fetch) = {
+    let (url, init, fetch, sends_header) = {
         let Some(shared) = running(weak) else {
             return Outcome::Stopped;
         };
@@ -444,7 +459,22 @@ async fn connect_once(
             return Outcome::Stopped;
         };
         let last_event_id = shared.last_event_id();
-        let init = match request_init(request, &extra, &last_event_id, connection) {
+        // Only http(s) (and data:, blob:) can carry an event stream: the browser's EventSource
+        // fails any other scheme at once (an injected fetch decides for itself).
+        if request.fetch.is_none() {
+            if let Err(message) = check_scheme(&connection.url) {
+                return Outcome::request(message);
+            }
+        }
+        // The ID goes in the query parameter, if one is set, or else in the header.
+        let (url, header_id) = match &request.last_event_id_param {
+            Some(param) => (
+                url_with_param(&connection.url, param, &last_event_id),
+                String::new(),
+            ),
+            None => (connection.url.clone(), last_event_id.clone()),
+        };
+        let init = match request_init(request, &extra, &header_id, connection) {
             Ok(init) => init,
             Err(message) => return Outcome::request(message),
         };
@@ -463,7 +493,8 @@ async fn connect_once(
         // Restart the parser for the new stream, keeping the last event ID as browsers do.
         parser.reset();
         parser.set_last_event_id(&last_event_id);
-        (connection.url.clone(), init, fetch)
+        let sends_header = !header_id.is_empty() || sets_header(&extra, "last-event-id");
+        (url, init, fetch, sends_header)
     };
 
     let pending = match fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(&url), &init) {
@@ -473,7 +504,15 @@ async fn connect_once(
         }
     };
     // Waiting for the response counts towards the idle timeout too (a black-holed server).
-    let mut waiting = JsFuture::from(Promise::resolve(&pending));
+    let mut waiting = match future_of(&pending) {
+        Ok(waiting) => waiting,
+        Err(error) => {
+            return Outcome::request(format!(
+                "fetch returned a promise that cannot be awaited: {}",
+                error_message(&error)
+            ))
+        }
+    };
     let mut idle = request.idle_timeout_ms.map(Timer::new);
     let response = match next_of(&mut waiting, idle.as_mut()).await {
         Next::Read(Ok(response)) => response,
@@ -481,10 +520,11 @@ async fn connect_once(
             if is_stopped(weak) {
                 return Outcome::Stopped;
             }
-            return Outcome::network(
-                format!("the request failed: {}", error_message(&error)),
-                None,
-            );
+            let mut message = format!("the request failed: {}", error_message(&error));
+            if is_cross_origin(&url) {
+                message.push_str(&cors_hint(sends_header));
+            }
+            return Outcome::network(message, None);
         }
         Next::Timer => {
             abort_attempt(weak);
@@ -510,11 +550,12 @@ async fn connect_once(
             .unwrap_or_default(),
         &header(&response, "content-type").unwrap_or_default(),
         header(&response, "retry-after").as_deref(),
+        js_sys::Date::now(),
     );
     if let Some((failure, message)) = classified {
         return Outcome::Ended {
             failure,
-            info: failure_of(&response, status, message, request.idle_timeout_ms).await,
+            info: failure_of(&response, status, message).await,
             opened_at: None,
         };
     }
@@ -559,14 +600,13 @@ async fn connect_once(
     let mut last_byte = opened_at;
     let mut idle = request.idle_timeout_ms.map(Timer::new);
     loop {
-        let read = match reader.read() {
+        // `Promise.resolve`: a stream that does not return a promise must not throw in here.
+        let mut read = match call_method(&reader, "read").and_then(|read| future_of(&read)) {
             Ok(read) => read,
             Err(error) => {
                 return Outcome::network(error_message(&error), Some(opened_at));
             }
         };
-        // `Promise.resolve`: a stream that does not return a promise must not throw in here.
-        let mut read = JsFuture::from(Promise::resolve(&read));
         // Wait for the next chunk, or for the idle timeout counted from the last byte.
         let read = loop {
             match next_of(&mut read, idle.as_mut()).await {
@@ -575,7 +615,7 @@ async fn connect_once(
                     let idle_ms = request.idle_timeout_ms.unwrap_or(u32::MAX);
                     let quiet = js_sys::Date::now() - last_byte;
                     if quiet >= f64::from(idle_ms) {
-                        settle(reader.cancel());
+                        settle(call_method(&reader, "cancel"));
                         abort_attempt(weak);
                         return idle_timeout(request, Some(opened_at));
                     }
@@ -603,7 +643,7 @@ async fn connect_once(
         }
         last_byte = js_sys::Date::now();
         let Some(shared) = weak.upgrade() else {
-            settle(reader.cancel());
+            settle(call_method(&reader, "cancel"));
             return Outcome::Stopped;
         };
         let value = Reflect::get(&result, &"value".into()).unwrap_or_default();
@@ -623,7 +663,7 @@ async fn connect_once(
             !shared.is_closed()
         });
         if let Err(error) = fed {
-            settle(reader.cancel());
+            settle(call_method(&reader, "cancel"));
             return Outcome::request(match error {
                 ChunkError::NotUint8Array => format!(
                     "the response body produced {}, not bytes (Uint8Array)",
@@ -636,7 +676,7 @@ async fn connect_once(
             });
         }
         if shared.is_closed() {
-            settle(reader.cancel());
+            settle(call_method(&reader, "cancel"));
             return Outcome::Stopped;
         }
     }
@@ -655,10 +695,10 @@ fn is_stopped(weak: &Weak<Shared>) -> bool {
 
 /// Lets a promise we do not wait for settle without an unhandled rejection (a cancelled or
 /// aborted body rejects its `cancel()` promise).
-fn settle(promise: Result<Promise, JsValue>) {
-    if let Ok(promise) = promise {
+fn settle(promise: Result<JsValue, JsValue>) {
+    if let Ok(future) = promise.and_then(|promise| future_of(&promise)) {
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = JsFuture::from(promise).await;
+            let _ = future.await;
         });
     }
 }
@@ -678,19 +718,77 @@ fn describe(value: &JsValue) -> String {
 }
 
 /// A reader of the response's body stream.
-fn body_reader(response: &JsValue) -> Result<BodyReader, JsValue> {
-    prop(response, "body")
-        .dyn_into::<Object>()
-        .map_err(|_| JsValue::from_str("the response has no body"))
-        .and_then(|body| {
-            if prop(&body, "getReader").is_function() {
-                body.unchecked_into::<BodyStream>().get_reader()
-            } else {
-                Err(JsValue::from_str(
-                    "the response body is not a ReadableStream",
-                ))
-            }
-        })
+fn body_reader(response: &JsValue) -> Result<JsValue, JsValue> {
+    let body = prop(response, "body");
+    if !body.is_object() {
+        return Err(JsValue::from_str("the response has no body"));
+    }
+    if !prop(&body, "getReader").is_function() {
+        return Err(JsValue::from_str(
+            "the response body is not a ReadableStream",
+        ));
+    }
+    call_method(&body, "getReader")
+}
+
+/// Fails a URL whose scheme cannot carry an event stream, as the browser's `EventSource` does
+/// at once (readyState CLOSED): anything but `http:` and `https:`, and the local `data:` and
+/// `blob:` URLs, which Chromium's `EventSource` loads too.
+fn check_scheme(url: &str) -> Result<(), String> {
+    let scheme = web_sys::Url::new(url)
+        .map(|url| url.protocol().to_ascii_lowercase())
+        .unwrap_or_default();
+    if matches!(scheme.as_str(), "http:" | "https:" | "data:" | "blob:") {
+        Ok(())
+    } else {
+        Err(format!(
+            "the URL's scheme is \"{scheme}\": an event stream is loaded only from http: or \
+https: (or data: and blob:) URLs"
+        ))
+    }
+}
+
+/// Whether `url` is of another origin than this page or worker (never in Node.js, which has
+/// no location and no CORS).
+fn is_cross_origin(url: &str) -> bool {
+    let here = Reflect::get(&js_sys::global(), &"location".into())
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|location| Reflect::get(&location, &"origin".into()).ok())
+        .and_then(|origin| origin.as_string());
+    match (here, web_sys::Url::new(url)) {
+        (Some(here), Ok(url)) => url.origin() != here,
+        _ => false,
+    }
+}
+
+/// What to add to the message of a cross-origin request that failed before any response.
+fn cors_hint(sent_last_event_id: bool) -> String {
+    let mut hint = " (a cross-origin request that failed before any response: likely refused by \
+CORS or its preflight; see the browser console"
+        .to_owned();
+    if sent_last_event_id {
+        hint.push_str(
+            "; the Last-Event-ID header makes the request need a preflight, which a server that \
+does not allow that header refuses: set lastEventIdParam to send the ID in the query instead",
+        );
+    }
+    hint.push(')');
+    hint
+}
+
+/// Whether `headers` has a header called `name` (any case).
+fn sets_header(headers: &[(String, String)], name: &str) -> bool {
+    headers
+        .iter()
+        .any(|(header, _)| header.eq_ignore_ascii_case(name))
+}
+
+/// `text` as a "byte string": its UTF-8 bytes, one per char (U+0000..U+00FF). A header value
+/// is a ByteString, so `fetch` sends exactly these bytes, as the browser's `EventSource` sends
+/// the UTF-8 of the ID (the chars would otherwise go out as Latin-1, or be refused).
+fn byte_string(text: &str) -> String {
+    text.bytes().map(char::from).collect()
 }
 
 /// Aborts the request of the attempt in flight (an idle timeout gave up on it).
@@ -734,11 +832,14 @@ fn request_init(
     };
     set("Accept", "text/event-stream")?;
     if !last_event_id.is_empty() {
-        set("Last-Event-ID", last_event_id)?;
+        set("Last-Event-ID", &byte_string(last_event_id))?;
     }
     for (name, value) in extra {
         set(name, value)?;
     }
+    // A plain object (lower-case names), validated by `Headers` above: an injected fetch can
+    // spread it (`{ ...init.headers, Authorization }`), which would drop a `Headers`' entries.
+    let headers = object_from_entries(&headers).map_err(|e| error_message(&e))?;
     let controller = web_sys::AbortController::new().map_err(|e| error_message(&e))?;
     let init = Object::new();
     let put = |key: &str, value: &JsValue| {
@@ -758,37 +859,39 @@ fn request_init(
     Ok(init.into())
 }
 
-/// Describes a failed response: status, headers and the start of the body.
-async fn failure_of(
-    response: &JsValue,
-    status: u16,
-    message: String,
-    idle_timeout_ms: Option<u32>,
-) -> ErrorInfo {
+/// Describes a failed response: status, headers and the start of the body, as far as it has
+/// already arrived (what the body stream gives before a zero-delay timer fires): the browser's
+/// `EventSource` fails at once, so the failure must not wait for a body that is slow or stays
+/// open. The rest, up to [`ERROR_BODY_BYTES`], is added to the event later ([`complete_body`]).
+async fn failure_of(response: &JsValue, status: u16, message: String) -> ErrorInfo {
     let headers = object_from_entries(&prop(response, "headers"))
         .ok()
         .map(JsValue::from);
     let mut body = Vec::new();
+    let mut rest = None;
     if let Ok(reader) = body_reader(response) {
-        // A body that stalls must not hang the error: wait at most the idle timeout (or 10 s).
-        let mut deadline = Timer::new(idle_timeout_ms.unwrap_or(10_000));
-        while body.len() < ERROR_BODY_BYTES {
-            let Ok(read) = reader.read() else { break };
-            let mut read = JsFuture::from(Promise::resolve(&read));
-            let Next::Read(Ok(result)) = next_of(&mut read, Some(&mut deadline)).await else {
-                break;
-            };
-            if Reflect::get(&result, &"done".into()).map_or(true, |d| d.is_truthy()) {
-                break;
+        let mut pending = BodyRest {
+            reader,
+            read: None,
+            body: Vec::new(),
+        };
+        let mut now = Timer::new(0);
+        let more = loop {
+            if pending.body.len() >= ERROR_BODY_BYTES {
+                break false;
             }
-            if let Ok(bytes) = Reflect::get(&result, &"value".into())
-                .unwrap_or_default()
-                .dyn_into::<Uint8Array>()
-            {
-                body.extend(bytes.to_vec());
+            match pending.read_chunk(&mut now).await {
+                Some(true) => {}
+                Some(false) => break false,
+                None => break true,
             }
+        };
+        body.clone_from(&pending.body);
+        if more {
+            rest = Some(pending);
+        } else {
+            settle(call_method(&pending.reader, "cancel"));
         }
-        settle(reader.cancel());
     }
     body.truncate(ERROR_BODY_BYTES);
     ErrorInfo {
@@ -797,7 +900,84 @@ async fn failure_of(
         status_text: prop(response, "statusText").as_string(),
         headers,
         body: Some(String::from_utf8_lossy(&body).into_owned()),
+        rest,
     }
+}
+
+/// An error response's body being read: its reader, the read in flight (a read that lost the
+/// race against a timer keeps its place: a second `read()` would get the chunk after it), and
+/// the bytes so far.
+struct BodyRest {
+    reader: JsValue,
+    read: Option<JsFuture>,
+    body: Vec<u8>,
+}
+
+impl BodyRest {
+    /// Reads one chunk into `body`, unless `timer` fires first: `Some(true)` read one,
+    /// `Some(false)` the body ended (or failed), `None` the timer fired (the read stays pending).
+    async fn read_chunk(&mut self, timer: &mut Timer) -> Option<bool> {
+        if self.read.is_none() {
+            match call_method(&self.reader, "read").and_then(|read| future_of(&read)) {
+                Ok(read) => self.read = Some(read),
+                Err(_) => return Some(false),
+            }
+        }
+        let read = self.read.as_mut()?;
+        let result = match next_of(read, Some(timer)).await {
+            Next::Read(Ok(result)) => result,
+            Next::Read(Err(_)) => return Some(false),
+            Next::Timer => return None,
+        };
+        self.read = None;
+        if Reflect::get(&result, &"done".into()).map_or(true, |d| d.is_truthy()) {
+            return Some(false);
+        }
+        let value = Reflect::get(&result, &"value".into()).unwrap_or_default();
+        let body = &mut self.body;
+        if let Some(text) = value.as_string() {
+            body.extend_from_slice(text.as_bytes());
+            return Some(true);
+        }
+        let fed = for_each_piece(&value, &mut Vec::new(), |piece| {
+            body.extend_from_slice(piece);
+            body.len() < ERROR_BODY_BYTES
+        });
+        Some(fed.is_ok())
+    }
+}
+
+/// Reads the rest of an error response's body (up to [`ERROR_BODY_BYTES`], for at most the
+/// idle timeout or [`ERROR_BODY_MS`]) after its error event was dispatched, and updates the
+/// event's `body` as it arrives; then cancels the body. Nothing is read when nobody listened.
+fn complete_body(
+    event: Option<web_sys::Event>,
+    rest: Option<BodyRest>,
+    idle_timeout_ms: Option<u32>,
+) {
+    let Some(mut rest) = rest else {
+        return;
+    };
+    let Some(event) = event else {
+        settle(call_method(&rest.reader, "cancel"));
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut deadline = Timer::new(idle_timeout_ms.unwrap_or(ERROR_BODY_MS));
+        while rest.body.len() < ERROR_BODY_BYTES {
+            let before = rest.body.len();
+            let more = rest.read_chunk(&mut deadline).await;
+            if rest.body.len() != before {
+                let end = rest.body.len().min(ERROR_BODY_BYTES);
+                let text = String::from_utf8_lossy(&rest.body[..end]);
+                set(&event, "body", &JsValue::from_str(&text));
+            }
+            if more != Some(true) {
+                break;
+            }
+        }
+        settle(call_method(&rest.reader, "cancel"));
+    });
 }
 
 /// An `error` event with the fields every error event carries, or `None` when nobody listens.
@@ -822,11 +1002,10 @@ fn set(event: &web_sys::Event, key: &str, value: &JsValue) {
 }
 
 /// Dispatches a connection error, described on the event itself so the JS API and
-/// [`ErrorEvent`](crate::ErrorEvent) read the same fields.
-fn dispatch_error(shared: &Shared, fatal: bool, failure: ErrorInfo) {
-    let Some(event) = error_event(shared, "connection", fatal, &failure.message) else {
-        return;
-    };
+/// [`ErrorEvent`](crate::ErrorEvent) read the same fields; returns the event, if there were
+/// listeners to dispatch it to.
+fn dispatch_error(shared: &Shared, fatal: bool, failure: ErrorInfo) -> Option<web_sys::Event> {
+    let event = error_event(shared, "connection", fatal, &failure.message)?;
     let text = |text: Option<String>| text.map_or(JsValue::NULL, |t| JsValue::from_str(&t));
     set(
         &event,
@@ -837,6 +1016,7 @@ fn dispatch_error(shared: &Shared, fatal: bool, failure: ErrorInfo) {
     set(&event, "headers", &failure.headers.unwrap_or(JsValue::NULL));
     set(&event, "body", &text(failure.body));
     shared.dispatch("error", &event);
+    Some(event)
 }
 
 /// Reports an event the parser dropped (larger than `maxEventSize`): the connection stays open.
@@ -883,8 +1063,9 @@ struct Timer {
 impl Timer {
     fn new(ms: u32) -> Self {
         let mut id = JsValue::UNDEFINED;
+        // A `setTimeout` that throws (replaced by the page) leaves a timer that never fires.
         let promise = Promise::new(&mut |resolve, _reject| {
-            id = set_timeout(&resolve, ms.min(MAX_TIMER_MS));
+            id = set_timeout(&resolve, ms.min(MAX_TIMER_MS)).unwrap_or_default();
         });
         Timer {
             id,
@@ -895,7 +1076,7 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        clear_timeout(&self.id);
+        let _ = clear_timeout(&self.id);
     }
 }
 

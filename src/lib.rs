@@ -68,7 +68,9 @@ pub use options::{
     Credentials, EventSourceOptions, HeaderProvider, HeadersFuture, ShouldRetry, Transport,
 };
 pub use ready_state::ReadyState;
-pub use retry::{parse_retry_after, Backoff, Decision, Failure, RetryPolicy, MAX_TIMER_MS};
+pub use retry::{
+    parse_retry_after, parse_retry_after_at, Backoff, Decision, Failure, RetryPolicy, MAX_TIMER_MS,
+};
 pub use source::EventSource;
 pub use stream::{EventStream, MessageStream};
 pub use support::is_supported;

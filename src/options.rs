@@ -173,9 +173,12 @@ pub struct EventSourceOptions {
     pub idle_timeout_ms: Option<u32>,
     /// The last event ID to start from, sent on the first connection too. Default: none.
     pub last_event_id: Option<String>,
-    /// The query parameter that carries the last event ID when the browser's `EventSource`
-    /// (which cannot set headers) is reopened by the [`retry`](Self::retry) policy.
-    /// Default: `"lastEventId"`.
+    /// The query parameter that carries the last event ID. The browser's `EventSource` (which
+    /// cannot set headers) uses it when this crate reopens it ([`retry`](Self::retry),
+    /// `lastEventId`, lifecycle triggers); default `"lastEventId"`. The fetch transport uses it
+    /// only when it is set: then every request carries the ID in this parameter and sends no
+    /// `Last-Event-ID` header, so a cross-origin request needs no CORS preflight for it (nchan's
+    /// parameter is `"last_event_id"`). Default: none (the header).
     pub last_event_id_param: Option<String>,
     /// Reconnect at once, skipping a pending retry wait, when the browser fires `online`.
     /// Default: `false`.

@@ -115,6 +115,7 @@ pub(crate) async fn probe(url: &str, with_credentials: bool) -> Probed {
             .unwrap_or_default(),
         &header(&response, "content-type").unwrap_or_default(),
         header(&response, "retry-after").as_deref(),
+        js_sys::Date::now(),
     ) {
         Some((failure, message)) => Probed {
             failure,

@@ -22,10 +22,11 @@ use crate::ReadyState;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &js_sys::Function, ms: u32) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
+    // `catch`: a page may have replaced these globals with functions that throw.
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    fn set_timeout(callback: &js_sys::Function, ms: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = clearTimeout, catch)]
+    fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
 }
 
 /// Waits `ms` milliseconds unless the source closes meanwhile (then it returns early, leaving
@@ -39,7 +40,10 @@ pub(crate) fn sleep(weak: &Weak<Shared>, ms: u32) -> impl std::future::Future<Ou
         .map(|shared| {
             let mut timer = None;
             let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-                let id = set_timeout(&resolve, ms.min(crate::retry::MAX_TIMER_MS));
+                // A timer that cannot be set never fires (rather than retrying in a tight loop);
+                // `close()` and `wake_now` still end the wait.
+                let id =
+                    set_timeout(&resolve, ms.min(crate::retry::MAX_TIMER_MS)).unwrap_or_default();
                 timer = Some((id, resolve));
             });
             *shared.timer.borrow_mut() = timer;
@@ -735,7 +739,7 @@ impl Shared {
             return;
         }
         if let Some((id, resolve)) = self.timer.borrow_mut().take() {
-            clear_timeout(&id);
+            let _ = clear_timeout(&id);
             let _ = resolve.call0(&JsValue::UNDEFINED);
             return;
         }
@@ -759,7 +763,7 @@ impl Shared {
         }
         // A pending retry wait ends; the fetch task then waits for `resume`.
         if let Some((id, resolve)) = self.timer.borrow_mut().take() {
-            clear_timeout(&id);
+            let _ = clear_timeout(&id);
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }
@@ -791,7 +795,7 @@ impl Shared {
     /// Cancels a pending retry wait: its task wakes up and sees the source closed.
     fn cancel_timer(&self) {
         if let Some((id, resolve)) = self.timer.borrow_mut().take() {
-            clear_timeout(&id);
+            let _ = clear_timeout(&id);
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }

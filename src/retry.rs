@@ -129,7 +129,8 @@ pub enum Failure {
     /// The headers function (a token refresh, say) failed or returned something that is not
     /// headers. Retryable: the next attempt calls it again.
     Headers,
-    /// The request could not be made at all: an invalid header name or value, no `fetch`, or an
+    /// The request could not be made at all: an invalid header name or value, no `fetch`, a URL
+    /// whose scheme cannot carry an event stream (not http(s), `data:` or `blob:`), or an
     /// injected `fetch` that resolved to something that is not a `Response`. Fatal: retrying
     /// would fail the same way.
     Request,
@@ -266,16 +267,101 @@ impl Backoff {
     }
 }
 
-/// Parses a `Retry-After` header (seconds; HTTP dates are not supported) into milliseconds.
+/// Parses a `Retry-After` header given in seconds into milliseconds.
+///
+/// Any number of digits is accepted: a value too large for a timer (above [`MAX_TIMER_MS`],
+/// about 24.8 days) means "wait the longest a timer can", never "retry at once". For the
+/// HTTP-date form, which needs the current time, see [`parse_retry_after_at`].
 ///
 /// ```
-/// assert_eq!(eventsource_wasm::parse_retry_after("1"), Some(1_000));
-/// assert_eq!(eventsource_wasm::parse_retry_after(" 2 "), Some(2_000));
-/// assert_eq!(eventsource_wasm::parse_retry_after("soon"), None);
+/// use eventsource_wasm::{parse_retry_after, MAX_TIMER_MS};
+///
+/// assert_eq!(parse_retry_after("1"), Some(1_000));
+/// assert_eq!(parse_retry_after(" 2 "), Some(2_000));
+/// assert_eq!(parse_retry_after("4294967296"), Some(MAX_TIMER_MS));
+/// assert_eq!(parse_retry_after("soon"), None);
 /// ```
 pub fn parse_retry_after(value: &str) -> Option<u32> {
-    let seconds: u32 = value.trim().parse().ok()?;
-    Some(seconds.saturating_mul(1_000))
+    let digits = value.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // `delay-seconds = 1*DIGIT` (RFC 9110): more digits than a u64 holds saturate too.
+    let seconds = digits.parse::<u64>().unwrap_or(u64::MAX);
+    Some(seconds.saturating_mul(1_000).min(u64::from(MAX_TIMER_MS)) as u32)
+}
+
+/// Parses a `Retry-After` header in either of its forms (RFC 9110, section 10.2.3): seconds,
+/// or an HTTP-date, which is counted from `now_ms` (milliseconds since the Unix epoch, as
+/// `Date.now()`). A date in the past means no wait; one further ahead than a timer can wait
+/// means the longest wait ([`MAX_TIMER_MS`]). The three date formats HTTP recipients must
+/// accept are understood (IMF-fixdate, RFC 850, asctime).
+///
+/// ```
+/// use eventsource_wasm::{parse_retry_after_at, MAX_TIMER_MS};
+///
+/// let now = 1_445_412_480_000.0; // Wed, 21 Oct 2015 07:28:00 GMT
+/// assert_eq!(parse_retry_after_at("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(30_000));
+/// assert_eq!(parse_retry_after_at("Fri, 31 Dec 9999 23:59:59 GMT", now), Some(MAX_TIMER_MS));
+/// assert_eq!(parse_retry_after_at("Tue, 20 Oct 2015 07:28:00 GMT", now), Some(0));
+/// assert_eq!(parse_retry_after_at("120", now), Some(120_000));
+/// ```
+pub fn parse_retry_after_at(value: &str, now_ms: f64) -> Option<u32> {
+    if let Some(ms) = parse_retry_after(value) {
+        return Some(ms);
+    }
+    let date_ms = parse_http_date(value)?;
+    let now_ms = if now_ms.is_finite() { now_ms } else { 0.0 };
+    Some((date_ms - now_ms).clamp(0.0, f64::from(MAX_TIMER_MS)) as u32)
+}
+
+/// An HTTP-date (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850
+/// `Sunday, 06-Nov-94 08:49:37 GMT` or asctime `Sun Nov  6 08:49:37 1994`) in milliseconds
+/// since the Unix epoch.
+fn parse_http_date(value: &str) -> Option<f64> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
+    for token in value.split([' ', ',', '-']).filter(|t| !t.is_empty()) {
+        if token.contains(':') {
+            let mut parts = token.split(':').map(|p| {
+                (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse::<i64>().ok())
+                    .flatten()
+            });
+            let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+            if parts.next().is_some() || h > 23 || m > 59 || s > 60 {
+                return None;
+            }
+            time = Some(h * 3_600 + m * 60 + s);
+        } else if token.bytes().all(|b| b.is_ascii_digit()) {
+            let n: i64 = token.parse().ok()?;
+            match token.len() {
+                4 => year = Some(n),
+                1 | 2 if day.is_none() => day = Some(n),
+                // RFC 850's two-digit year.
+                2 => year = Some(if n < 70 { 2000 + n } else { 1900 + n }),
+                _ => return None,
+            }
+        } else if let Some(index) = MONTHS.iter().position(|m| token.eq_ignore_ascii_case(m)) {
+            month = Some(index as i64 + 1);
+        }
+        // Day names and `GMT` are not needed.
+    }
+    let (day, month, year, time) = (day?, month?, year?, time?);
+    if !(1..=31).contains(&day) {
+        return None;
+    }
+    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + time) as f64 * 1_000.0)
 }
 
 #[cfg(test)]
@@ -484,6 +570,68 @@ mod tests {
         );
         assert_eq!(parse_retry_after("120"), Some(120_000));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn any_huge_retry_after_waits_the_longest_a_timer_can() {
+        // 2^32 seconds and more used to be ignored (a reconnect within milliseconds).
+        for huge in [
+            "2147484",
+            "4294967295",
+            "4294967296",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999999999999999999999999",
+        ] {
+            assert_eq!(parse_retry_after(huge), Some(MAX_TIMER_MS), "{huge}");
+        }
+        assert_eq!(parse_retry_after("2147483"), Some(2_147_483_000));
+        assert_eq!(parse_retry_after("0"), Some(0));
+        for not_seconds in ["", " ", "-1", "+1", "1.5", "1e9", "0x10", "１"] {
+            assert_eq!(parse_retry_after(not_seconds), None, "{not_seconds:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_dates_count_from_now_and_saturate() {
+        let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
+        for same in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(parse_retry_after_at(same, now), Some(0), "{same}");
+            assert_eq!(
+                parse_retry_after_at(same, now - 90_000.0),
+                Some(90_000),
+                "{same}"
+            );
+        }
+        assert_eq!(
+            parse_retry_after_at("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
+            Some(0)
+        );
+        assert_eq!(
+            parse_retry_after_at("Sat, 01 Mar 2025 00:00:01 GMT", 1_740_787_200_000.0),
+            Some(1_000),
+            "the day after 28 February"
+        );
+        // Far in the future: the longest a timer can wait, not an overflow to "now".
+        for far in [
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Mon, 01 Jan 2052 00:00:00 GMT",
+        ] {
+            assert_eq!(parse_retry_after_at(far, now), Some(MAX_TIMER_MS), "{far}");
+        }
+        for bad in [
+            "Sun, 06 Nov 1994",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "soon",
+        ] {
+            assert_eq!(parse_retry_after_at(bad, now), None, "{bad}");
+        }
+        assert_eq!(parse_retry_after_at("4294967296", now), Some(MAX_TIMER_MS));
     }
 
     #[test]

@@ -155,6 +155,7 @@ impl EventSource {
                 retry: options.effective_retry(),
                 should_retry: options.should_retry.clone(),
                 idle_timeout_ms: options.idle_timeout_ms,
+                last_event_id_param: options.last_event_id_param.clone(),
             },
         );
         if let Some(id) = &options.last_event_id {

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod routes;
 pub mod sse;
 pub mod static_files;
+pub mod wire;
 
 use std::future::Future;
 use std::io;

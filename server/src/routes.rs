@@ -53,6 +53,8 @@ fn api_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/admin/outage", post(outage)),
         ("/burst", post(burst)),
         ("/id-echo", get(id_echo)),
+        ("/last-event-id", get(crate::wire::last_event_id)),
+        ("/open-body", get(crate::wire::open_body)),
     ]
 }
 

@@ -458,7 +458,11 @@ mod fetch_transport {
         assert!(error.is_fatal());
         assert_eq!(error.status(), Some(401));
         assert_eq!(error.status_text().as_deref(), Some("Unauthorized"));
-        assert_eq!(error.body().as_deref(), Some("status 401"));
+        // The error does not wait for the body: what had not arrived is added to it later.
+        wait_until("the body on the error", 2000, || {
+            error.body().as_deref() == Some("status 401")
+        })
+        .await;
         assert!(error
             .header("Content-Type")
             .unwrap()

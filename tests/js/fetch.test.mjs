@@ -275,7 +275,7 @@ describe('fetch transport features', () => {
     const r = await ctx.page.evaluate(async () => {
       const seen = [];
       const es = new window.lib.EventSource('/fixture/basic', {
-        fetch: (url, init) => { seen.push([url, init.method, init.headers.get('accept')]); return fetch(url, init); },
+        fetch: (url, init) => { seen.push([url, init.method, init.headers.accept]); return fetch(url, init); },
       });
       const data = await new Promise((resolve) => es.addEventListener('message', (e) => resolve(e.data), { once: true }));
       es.close();

@@ -78,6 +78,15 @@ async function main(): Promise<void> {
     const attempt: number = event.attempt + event.delay;
     void attempt;
   });
+  // An injected fetch gets plain-object headers it can spread; the ID can go in the query.
+  new EventSource('https://example.com/stream', {
+    fetch: (url, init) => {
+      const accept: string | undefined = init.headers.accept;
+      void accept;
+      return fetch(url, { ...init, headers: { ...init.headers, Authorization: 'Bearer x' } });
+    },
+    lastEventIdParam: 'last_event_id',
+  });
   // @ts-expect-error: transport names are checked
   new EventSource('/events', { transport: 'websocket' });
 
