@@ -736,6 +736,28 @@ impl Core {
     }
 }
 
+/// The type and listener arguments of `addEventListener`/`removeEventListener`, converted as
+/// WebIDL does: the type with `String()` (a Symbol is a `TypeError`), the listener must be
+/// `null`, `undefined`, a function or an object. Returns the type.
+fn listener_arguments(
+    method: &str,
+    event_type: &JsValue,
+    listener: &JsValue,
+) -> Result<String, JsValue> {
+    let event_type = to_dom_string(event_type)?;
+    if !listener.is_null()
+        && !listener.is_undefined()
+        && !listener.is_object()
+        && !listener.is_function()
+    {
+        return Err(type_error(&format!(
+            "Failed to execute '{method}' on 'EventSource': the listener must be a function or \
+             an object with a handleEvent() method"
+        )));
+    }
+    Ok(event_type)
+}
+
 /// `capture` from `addEventListener`/`removeEventListener` options (a boolean or an object).
 fn capture_flag(options: &JsValue) -> Result<bool, JsValue> {
     if options.is_object() {
@@ -1109,17 +1131,7 @@ impl JsEventSource {
         options: JsValue,
     ) -> Result<(), JsValue> {
         // The browser's order: the type, the listener, then the options' members.
-        let event_type = to_dom_string(&event_type)?;
-        if !listener.is_null()
-            && !listener.is_undefined()
-            && !listener.is_object()
-            && !listener.is_function()
-        {
-            return Err(type_error(
-                "Failed to execute 'addEventListener' on 'EventSource': the listener must be a \
-                 function or an object with a handleEvent() method",
-            ));
-        }
+        let event_type = listener_arguments("addEventListener", &event_type, &listener)?;
         let capture = capture_flag(&options)?;
         let (once, signal) = if options.is_object() {
             let once = Reflect::get(&options, &"once".into())?.is_truthy();
@@ -1182,17 +1194,7 @@ impl JsEventSource {
         listener: JsValue,
         options: JsValue,
     ) -> Result<(), JsValue> {
-        let event_type = to_dom_string(&event_type)?;
-        if !listener.is_null()
-            && !listener.is_undefined()
-            && !listener.is_object()
-            && !listener.is_function()
-        {
-            return Err(type_error(
-                "Failed to execute 'removeEventListener' on 'EventSource': the listener must be \
-                 a function or an object with a handleEvent() method",
-            ));
-        }
+        let event_type = listener_arguments("removeEventListener", &event_type, &listener)?;
         let capture = capture_flag(&options)?;
         self.core.remove_where(|entry| {
             entry.event_type == event_type

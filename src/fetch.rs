@@ -14,7 +14,9 @@ use crate::options::{Credentials, HeaderProvider, ShouldRetry};
 use crate::parser::{Item, Parser};
 use crate::registry::{sleep, url_with_param, wait_resumed, Shared};
 use crate::retry::{Decision, Failure, RetryPolicy, MAX_TIMER_MS};
-use crate::support::{error_message, for_each_piece, CachedString, ChunkError, EventStrings};
+use crate::support::{
+    classify_response, error_message, for_each_piece, prop, CachedString, ChunkError, EventStrings,
+};
 use crate::ReadyState;
 
 /// The reconnection delay before the server sets one with `retry:` (what Chromium uses).
@@ -542,16 +544,7 @@ async fn connect_once(
         ));
     }
 
-    let status = prop(&response, "status").as_f64().unwrap_or(0.0) as u16;
-    let classified = crate::response::classify(
-        status,
-        &prop(&response, "statusText")
-            .as_string()
-            .unwrap_or_default(),
-        &header(&response, "content-type").unwrap_or_default(),
-        header(&response, "retry-after").as_deref(),
-        js_sys::Date::now(),
-    );
+    let (status, classified) = classify_response(&response);
     if let Some((failure, message)) = classified {
         return Outcome::Ended {
             failure,
@@ -704,10 +697,6 @@ fn settle(promise: Result<JsValue, JsValue>) {
 }
 
 /// `object[key]`, or `undefined` when reading it throws (a getter, a revoked proxy).
-fn prop(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &key.into()).unwrap_or_default()
-}
-
 /// `typeof value`, or `null`, for messages.
 fn describe(value: &JsValue) -> String {
     if value.is_null() {
@@ -808,13 +797,6 @@ fn idle_timeout(request: &Request, opened_at: Option<f64>) -> Outcome {
         info: ErrorInfo::message(format!("nothing arrived for {idle_ms} ms (idle timeout)")),
         opened_at,
     }
-}
-
-fn header(response: &JsValue, name: &str) -> Option<String> {
-    let headers = prop(response, "headers");
-    let get = Reflect::get(&headers, &"get".into()).ok()?;
-    let get = get.dyn_into::<Function>().ok()?;
-    get.call1(&headers, &name.into()).ok()?.as_string()
 }
 
 /// Builds the `init` of `fetch(url, init)`.

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::retry::Failure;
-use crate::support::error_message;
+use crate::support::{classify_response, error_message, prop};
 
 /// How long the probe waits for the response's headers before settling for "unknown".
 pub(crate) const PROBE_TIMEOUT_MS: u32 = 5_000;
@@ -38,16 +38,6 @@ impl Probed {
             status: None,
         }
     }
-}
-
-fn prop(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &key.into()).unwrap_or_default()
-}
-
-fn header(response: &JsValue, name: &str) -> Option<String> {
-    let headers = prop(response, "headers");
-    let get = prop(&headers, "get").dyn_into::<Function>().ok()?;
-    get.call1(&headers, &name.into()).ok()?.as_string()
 }
 
 /// Requests `url` once and classifies the answer.
@@ -107,16 +97,8 @@ pub(crate) async fn probe(url: &str, with_credentials: bool) -> Probed {
             }
         }
     };
-    let status = prop(&response, "status").as_f64().unwrap_or(0.0) as u16;
-    match crate::response::classify(
-        status,
-        &prop(&response, "statusText")
-            .as_string()
-            .unwrap_or_default(),
-        &header(&response, "content-type").unwrap_or_default(),
-        header(&response, "retry-after").as_deref(),
-        js_sys::Date::now(),
-    ) {
+    let (status, classified) = classify_response(&response);
+    match classified {
         Some((failure, message)) => Probed {
             failure,
             message: format!("{GAVE_UP}: {message}"),

@@ -1,6 +1,7 @@
 //! Feature detection and small JS helpers.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::intrinsics::{copy_from_uint8_array, uint8_array_length};
 
@@ -35,6 +36,35 @@ pub(crate) fn error_message(error: &JsValue) -> String {
         .ok()
         .and_then(|message| message.as_string())
         .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+/// `object[key]`, or `undefined` when reading it throws.
+pub(crate) fn prop(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or_default()
+}
+
+/// Header `name` of a fetch `Response`, read through its `headers.get` (checked: an injected
+/// fetch may resolve to anything).
+pub(crate) fn response_header(response: &JsValue, name: &str) -> Option<String> {
+    let headers = prop(response, "headers");
+    let get = prop(&headers, "get").dyn_into::<js_sys::Function>().ok()?;
+    get.call1(&headers, &name.into()).ok()?.as_string()
+}
+
+/// A fetch `Response`'s status, and what it means for an event stream
+/// ([`classify`](crate::response::classify): `None` for a stream).
+pub(crate) fn classify_response(
+    response: &JsValue,
+) -> (u16, Option<(crate::retry::Failure, String)>) {
+    let status = prop(response, "status").as_f64().unwrap_or(0.0) as u16;
+    let classified = crate::response::classify(
+        status,
+        &prop(response, "statusText").as_string().unwrap_or_default(),
+        &response_header(response, "content-type").unwrap_or_default(),
+        response_header(response, "retry-after").as_deref(),
+        js_sys::Date::now(),
+    );
+    (status, classified)
 }
 
 /// A JS string kept for as long as the Rust string it was made from does not change (an
