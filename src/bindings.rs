@@ -251,8 +251,9 @@ export interface EventSource {
 extern "C" {
     #[wasm_bindgen(js_name = reportError, catch)]
     fn report_error(error: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn console_error(error: &JsValue);
+    // `catch`: a page may have replaced console.error with a function that throws.
+    #[wasm_bindgen(js_namespace = console, js_name = error, catch)]
+    fn console_error(error: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = Object, js_name = defineProperties, catch)]
     fn define_properties(target: &JsValue, descriptors: &JsValue) -> Result<JsValue, JsValue>;
 }
@@ -267,7 +268,7 @@ pub fn js_is_supported() -> bool {
 /// without interrupting the dispatch to the other listeners.
 fn report(error: &JsValue) {
     if report_error(error).is_err() {
-        console_error(error);
+        let _ = console_error(error);
     }
 }
 

@@ -167,6 +167,33 @@ describe('caller input never traps the module', () => {
     assert.equal(r.dataView, true);
   });
 
+  test('chunks from an injected fetch\'s body are read from the view too; a Proxy chunk is a fatal request error, not a trap', async () => {
+    const r = await run(async (lib) => {
+      const bytes = (text) => new TextEncoder().encode(text);
+      const lying = bytes('data: a\n\n');
+      Object.defineProperty(lying, 'length', { value: 1000 });
+      class Sly extends Uint8Array { subarray() { return new Uint8Array(0); } }
+      const chunks = [lying, new Sly(bytes('data: b\n\n')), new Proxy(bytes('data: c\n\n'), {})];
+      const fetch = async () => new Response(new ReadableStream({
+        pull(controller) {
+          if (chunks.length) controller.enqueue(chunks.shift());
+          else controller.close();
+        },
+      }), { headers: { 'content-type': 'text/event-stream' } });
+      const es = new lib.EventSource('/ignored', { fetch });
+      const seen = [];
+      es.onmessage = (e) => seen.push(e.data);
+      const error = await new Promise((resolve) => { es.onerror = (e) => resolve({ fatal: e.fatal, message: e.message }); });
+      const state = es.readyState;
+      es.close();
+      return { seen, error, state };
+    });
+    assert.deepEqual(r.seen, ['a', 'b']);
+    assert.equal(r.error.fatal, true);
+    assert.match(r.error.message, /not bytes \(Uint8Array\)/);
+    assert.equal(r.state, 2);
+  });
+
   test('createParser().feed() of one 10 MB chunk of 1.3 M tiny events (bytes or text) keeps wasm memory bounded', async () => {
     const r = await run(async (lib) => {
       const memory = () => window.wasm.memory.buffer.byteLength;
