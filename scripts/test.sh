@@ -18,7 +18,9 @@ bash scripts/setup.sh
 
 step "format and lints"
 cargo fmt --all -- --check
+# Both feature sets: the Rust API alone (what a Rust app gets by default) and with the JS API.
 cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests --features js -- -D warnings
 cargo clippy --quiet -p sse-server --all-targets -- -D warnings
 
 step "native tests: parser conformance, server, doc examples"

@@ -93,22 +93,29 @@ export function new_platform_event_source(url, withCredentials) {
 }
 "#)]
 extern "C" {
+    #[cfg(feature = "js")]
     #[wasm_bindgen(catch)]
     fn dom_string(value: &JsValue) -> Result<String, JsValue>;
     #[wasm_bindgen(catch)]
     fn uint8_length(value: &JsValue) -> Result<f64, JsValue>;
     #[wasm_bindgen(catch)]
     fn copy_uint8(value: &JsValue, start: u32, dest: &mut [u8]) -> Result<u32, JsValue>;
+    #[cfg(feature = "js")]
     #[wasm_bindgen(catch)]
     fn snapshot_uint8(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[cfg(feature = "js")]
     #[wasm_bindgen(catch)]
     fn string_piece_end(text: &JsValue, start: u32, most: u32) -> Result<u32, JsValue>;
+    #[cfg(feature = "js")]
     #[wasm_bindgen(catch)]
     fn string_slice(text: &JsValue, start: u32, end: u32) -> Result<String, JsValue>;
+    #[cfg(feature = "js")]
     #[wasm_bindgen(catch)]
     fn event_type(value: &JsValue) -> Result<Option<String>, JsValue>;
+    #[cfg(feature = "js")]
     #[wasm_bindgen(catch)]
     fn signal_aborted(value: &JsValue) -> Result<Option<bool>, JsValue>;
+    #[cfg(feature = "js")]
     #[wasm_bindgen(js_name = syntax_error)]
     fn new_syntax_error(message: &str) -> JsValue;
     #[wasm_bindgen(catch, js_name = to_promise)]
@@ -122,6 +129,7 @@ extern "C" {
     ) -> Result<web_sys::EventSource, JsValue>;
 }
 
+#[cfg(feature = "js")]
 /// `value` converted to a string as a WebIDL `DOMString` argument is (`String(value)`, except
 /// that a Symbol is a `TypeError`). The error is the exception the conversion threw.
 pub(crate) fn to_dom_string(value: &JsValue) -> Result<String, JsValue> {
@@ -150,11 +158,13 @@ pub(crate) fn copy_from_uint8_array(
     copy_uint8(value, start, dest).map(|n| (n as usize).min(dest.len()))
 }
 
+#[cfg(feature = "js")]
 /// A copy, made in JS memory, of the bytes of the genuine `Uint8Array` `value`.
 pub(crate) fn snapshot_uint8_array(value: &JsValue) -> Result<JsValue, JsValue> {
     snapshot_uint8(value)
 }
 
+#[cfg(feature = "js")]
 /// The end (in UTF-16 code units) of the piece of the JS string `text` that starts at `start`
 /// and holds at most `most` code units, never splitting a surrogate pair; and that piece.
 pub(crate) fn string_piece(
@@ -166,16 +176,19 @@ pub(crate) fn string_piece(
     Ok((end, string_slice(text, start, end)?))
 }
 
+#[cfg(feature = "js")]
 /// The type of `value` if it is a genuine `Event` (read with the built-in getter).
 pub(crate) fn genuine_event_type(value: &JsValue) -> Option<String> {
     event_type(value).ok().flatten()
 }
 
+#[cfg(feature = "js")]
 /// Whether the genuine `AbortSignal` `value` is aborted; `None` if it is not an `AbortSignal`.
 pub(crate) fn abort_signal_aborted(value: &JsValue) -> Option<bool> {
     signal_aborted(value).ok().flatten()
 }
 
+#[cfg(feature = "js")]
 /// A `DOMException` named `"SyntaxError"` (what the browser throws for an invalid URL), or a
 /// plain `SyntaxError` where there is no `DOMException`.
 pub(crate) fn syntax_error(message: &str) -> JsValue {

@@ -41,8 +41,15 @@
 //!
 //! The [`parser`] module is a spec-exact, incremental Server-Sent Events parser with no web
 //! dependencies.
+//!
+//! ## Cargo features
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `js` | off | the JavaScript API (the `EventSource` class, `createParser`, `isSupported`) and every `#[wasm_bindgen]` export; without it the crate exports nothing to JS. The npm package is built with it. |
 #![deny(missing_docs, missing_debug_implementations)]
 
+#[cfg(feature = "js")]
 mod bindings;
 mod error;
 mod event;
@@ -51,6 +58,7 @@ mod intrinsics;
 mod listener;
 mod options;
 pub mod parser;
+#[cfg(feature = "js")]
 mod parser_bindings;
 mod probe;
 mod ready_state;

@@ -78,6 +78,7 @@ impl HeaderProvider {
         HeaderProvider(Rc::new(move || Box::pin(provider()) as HeadersFuture))
     }
 
+    #[cfg(feature = "js")]
     pub(crate) fn from_boxed(provider: Rc<dyn Fn() -> HeadersFuture>) -> Self {
         HeaderProvider(provider)
     }

@@ -168,6 +168,7 @@ impl EventStrings {
         self.lengths.is_empty()
     }
 
+    #[cfg(feature = "js")]
     pub(crate) fn clear(&mut self) {
         self.text.clear();
         self.lengths.clear();
