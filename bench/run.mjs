@@ -333,7 +333,7 @@ async function sizeRow() {
   }
   row({
     id: '5',
-    title: 'Size: npm package runtime files (wasm + JS glue + node.mjs), gzip -9',
+    title: 'Size: npm package runtime files (wasm + JS glue and entry + node.mjs), gzip -9',
     ours: `${kb(total)} (browser: wasm + glue ${kb(browser)})`,
     peers: Object.entries(peers).map(([p, s]) => `${p} ${kb(s.gzip_bytes)}`).join(' · '),
     ratio: total / SIZE_TARGET,

@@ -49,17 +49,15 @@
 //! | `js` | off | the JavaScript API (the `EventSource` class, `createParser`, `isSupported`) and every `#[wasm_bindgen]` export; without it the crate exports nothing to JS. The npm package is built with it. |
 #![deny(missing_docs, missing_debug_implementations)]
 
-#[cfg(feature = "js")]
-mod bindings;
 mod error;
 mod event;
 mod fetch;
 mod intrinsics;
+#[cfg(feature = "js")]
+mod js;
 mod listener;
 mod options;
 pub mod parser;
-#[cfg(feature = "js")]
-mod parser_bindings;
 mod probe;
 mod ready_state;
 mod registry;
