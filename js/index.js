@@ -16,6 +16,9 @@
 import initWasm, * as wasm from './eventsource_wasm.js';
 
 let ready = false;
+// The first init() in flight (or done): later and concurrent calls share it, so the module is
+// instantiated once. Cleared when it fails, so init() can be tried again.
+let initializing = null;
 
 function requireInit(what) {
   if (!ready) {
@@ -37,18 +40,31 @@ function requireArguments(given, needed, what) {
 
 /**
  * Loads and instantiates the WebAssembly module (fetching it next to this file unless told
- * otherwise). Safe to call many times: later calls return the first call's result.
+ * otherwise). Safe to call many times, also concurrently: every call returns the first call's
+ * promise (a failed one may be retried).
  */
-export default async function init(moduleOrPath) {
-  const exports = await (arguments.length === 0 ? initWasm() : initWasm(moduleOrPath));
-  ready = true;
-  return exports;
+export default function init(moduleOrPath) {
+  if (initializing === null) {
+    const args = arguments.length === 0 ? [] : [moduleOrPath];
+    initializing = initWasm(...args).then(
+      (exports) => {
+        ready = true;
+        return exports;
+      },
+      (error) => {
+        initializing = null;
+        throw error;
+      },
+    );
+  }
+  return initializing;
 }
 
 /** Instantiates the module synchronously from its bytes or a compiled `WebAssembly.Module`. */
 export function initSync(module) {
   const exports = wasm.initSync(module);
   ready = true;
+  initializing ??= Promise.resolve(exports);
   return exports;
 }
 

@@ -385,12 +385,13 @@ describe('before init()', () => {
         const construct = thrown(() => new lib.EventSource('/fixture/basic'));
         const parser = thrown(() => lib.createParser({ onEvent() {} }));
         const constants = [lib.EventSource.CONNECTING, lib.EventSource.OPEN, lib.EventSource.CLOSED];
-        const first = await lib.default();
+        // Concurrent calls share one instantiation; a later call returns the same exports.
+        const [first, concurrent] = await Promise.all([lib.default(), lib.default()]);
         const second = await lib.default();
         const es = new lib.EventSource('/fixture/basic');
         const data = await new Promise((resolve) => { es.onmessage = (e) => resolve(e.data); });
         es.close();
-        return { supported, construct, parser, constants, same: first === second, data, after: lib.isSupported() };
+        return { supported, construct, parser, constants, same: first === second && first === concurrent, data, after: lib.isSupported() };
       }, THROWN);
       assert.equal(r.supported, true);
       assert.match(r.construct.message, /call \(and await\) init\(\) first/);
