@@ -26,6 +26,9 @@ cargo clippy --quiet -p sse-server --all-targets -- -D warnings
 step "native tests: parser conformance, server, doc examples"
 cargo test --quiet --workspace
 
+step "a Rust app on the newest wasm-bindgen builds with the crate (no exact pins)"
+bash scripts/check-consumer.sh
+
 step "build the npm package and the server"
 bash scripts/build.sh
 
