@@ -15,7 +15,8 @@ use crate::parser::{Item, Parser};
 use crate::registry::{sleep, url_with_param, wait_resumed, Shared};
 use crate::retry::{Decision, Failure, RetryPolicy, MAX_TIMER_MS};
 use crate::support::{
-    classify_response, error_message, for_each_piece, prop, CachedString, ChunkError, EventStrings,
+    classify_response, clear_timeout, error_message, for_each_piece, prop, set_timeout,
+    CachedString, ChunkError, EventStrings,
 };
 use crate::ReadyState;
 
@@ -30,11 +31,6 @@ pub(crate) const DEFAULT_MAX_EVENT_SIZE: usize = 1 << 20;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = setTimeout, catch)]
-    fn set_timeout(callback: &Function, ms: u32) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = clearTimeout, catch)]
-    fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
-
     #[wasm_bindgen(js_namespace = Object, js_name = fromEntries, catch)]
     fn object_from_entries(entries: &JsValue) -> Result<Object, JsValue>;
 }
@@ -696,7 +692,6 @@ fn settle(promise: Result<JsValue, JsValue>) {
     }
 }
 
-/// `object[key]`, or `undefined` when reading it throws (a getter, a revoked proxy).
 /// `typeof value`, or `null`, for messages.
 fn describe(value: &JsValue) -> String {
     if value.is_null() {
@@ -1045,9 +1040,8 @@ struct Timer {
 impl Timer {
     fn new(ms: u32) -> Self {
         let mut id = JsValue::UNDEFINED;
-        // A `setTimeout` that throws (replaced by the page) leaves a timer that never fires.
         let promise = Promise::new(&mut |resolve, _reject| {
-            id = set_timeout(&resolve, ms.min(MAX_TIMER_MS)).unwrap_or_default();
+            id = set_timeout(&resolve, ms);
         });
         Timer {
             id,
@@ -1058,7 +1052,7 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        let _ = clear_timeout(&self.id);
+        clear_timeout(&self.id);
     }
 }
 

@@ -10,18 +10,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::retry::Failure;
-use crate::support::{classify_response, error_message, prop};
+use crate::support::{classify_response, clear_timeout, error_message, prop, set_timeout};
 
 /// How long the probe waits for the response's headers before settling for "unknown".
 pub(crate) const PROBE_TIMEOUT_MS: u32 = 5_000;
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &Function, ms: u32) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
 
 /// What the probe learnt.
 pub(crate) struct Probed {

@@ -18,16 +18,8 @@ use wasm_bindgen::prelude::*;
 use crate::fetch::Connection;
 use crate::options::ShouldRetry;
 use crate::retry::{Backoff, Decision, Failure};
+use crate::support::{clear_timeout, set_timeout};
 use crate::ReadyState;
-
-#[wasm_bindgen]
-extern "C" {
-    // `catch`: a page may have replaced these globals with functions that throw.
-    #[wasm_bindgen(js_name = setTimeout, catch)]
-    fn set_timeout(callback: &js_sys::Function, ms: u32) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = clearTimeout, catch)]
-    fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
-}
 
 /// Waits `ms` milliseconds unless the source closes meanwhile (then it returns early, leaving
 /// no timer behind), or until [`Shared::wake_now`] cuts the wait short. The timer is set when
@@ -40,10 +32,8 @@ pub(crate) fn sleep(weak: &Weak<Shared>, ms: u32) -> impl std::future::Future<Ou
         .map(|shared| {
             let mut timer = None;
             let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-                // A timer that cannot be set never fires (rather than retrying in a tight loop);
-                // `close()` and `wake_now` still end the wait.
-                let id =
-                    set_timeout(&resolve, ms.min(crate::retry::MAX_TIMER_MS)).unwrap_or_default();
+                // A timer that cannot be set never fires; `close()` and `wake_now` still end it.
+                let id = set_timeout(&resolve, ms);
                 timer = Some((id, resolve));
             });
             *shared.timer.borrow_mut() = timer;
@@ -739,7 +729,7 @@ impl Shared {
             return;
         }
         if let Some((id, resolve)) = self.timer.borrow_mut().take() {
-            let _ = clear_timeout(&id);
+            clear_timeout(&id);
             let _ = resolve.call0(&JsValue::UNDEFINED);
             return;
         }
@@ -763,7 +753,7 @@ impl Shared {
         }
         // A pending retry wait ends; the fetch task then waits for `resume`.
         if let Some((id, resolve)) = self.timer.borrow_mut().take() {
-            let _ = clear_timeout(&id);
+            clear_timeout(&id);
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }
@@ -795,7 +785,7 @@ impl Shared {
     /// Cancels a pending retry wait: its task wakes up and sees the source closed.
     fn cancel_timer(&self) {
         if let Some((id, resolve)) = self.timer.borrow_mut().take() {
-            let _ = clear_timeout(&id);
+            clear_timeout(&id);
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }

@@ -9,6 +9,24 @@ use crate::intrinsics::{copy_from_uint8_array, uint8_array_length};
 extern "C" {
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     pub(crate) fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+
+    // `catch`: a page may have replaced these globals with functions that throw.
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    fn set_timeout_raw(callback: &js_sys::Function, ms: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = clearTimeout, catch)]
+    fn clear_timeout_raw(id: &JsValue) -> Result<(), JsValue>;
+}
+
+/// `setTimeout(callback, ms)`, `ms` capped at [`MAX_TIMER_MS`](crate::retry::MAX_TIMER_MS) (a
+/// larger delay would wrap to 0). A `setTimeout` that throws gives a timer that never fires
+/// (rather than one that fires at once, in a tight loop); returns the id for [`clear_timeout`].
+pub(crate) fn set_timeout(callback: &js_sys::Function, ms: u32) -> JsValue {
+    set_timeout_raw(callback, ms.min(crate::retry::MAX_TIMER_MS)).unwrap_or_default()
+}
+
+/// `clearTimeout(id)`, ignoring a `clearTimeout` that throws.
+pub(crate) fn clear_timeout(id: &JsValue) {
+    let _ = clear_timeout_raw(id);
 }
 
 /// Whether a usable `EventSource` constructor exists in this JavaScript environment.
