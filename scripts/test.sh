@@ -18,13 +18,20 @@ bash scripts/setup.sh
 
 step "format and lints"
 cargo fmt --all -- --check
-# Both feature sets: the Rust API alone (what a Rust app gets by default) and with the JS API.
-cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests -- -D warnings
+# Every combination of the crate's Cargo features (fetch, reconnect, js; cargo-hack), each
+# lint-clean; `js` implies the other two, so it is linted once.
+cargo hack clippy --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm \
+  --target wasm32-unknown-unknown --lib --tests -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests --features js -- -D warnings
 cargo clippy --quiet -p sse-server --all-targets -- -D warnings
+node scripts/check-architecture.mjs
 
 step "native tests: parser conformance, server, doc examples"
 cargo test --quiet --workspace
+# The pure core and the doc examples in every feature combination too.
+cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm \
+  --lib --test parser_conformance
+cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm --doc
 
 step "a Rust app on the newest wasm-bindgen builds with the crate (no exact pins)"
 bash scripts/check-consumer.sh
@@ -71,6 +78,10 @@ export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$runner_port" WASM_BINDGEN_TEST_TIME
 step "browser tests of the Rust API in Chromium (wasm-pack test --headless --chrome)"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
   wasm-pack test --headless --chrome -- --test browser --test chaos --test outage
+
+step "browser tests of the bare wrapper (--no-default-features) in Chromium"
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
+  wasm-pack test --headless --chrome -- --no-default-features --test browser
 
 step "the chaos test in Firefox ESR (wasm-pack test --headless --firefox)"
 GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)} \

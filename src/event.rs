@@ -164,11 +164,13 @@ impl ErrorEvent {
 ///     println!("attempt {} in {} ms ({})", event.attempt(), event.delay_ms(), event.reason());
 /// });
 /// ```
+#[cfg(feature = "reconnect")]
 #[derive(Debug, Clone)]
 pub struct ReconnectEvent {
     raw: web_sys::Event,
 }
 
+#[cfg(feature = "reconnect")]
 impl ReconnectEvent {
     pub(crate) fn from_raw(raw: web_sys::Event) -> Self {
         Self { raw }

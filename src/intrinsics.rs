@@ -96,8 +96,10 @@ extern "C" {
     #[cfg(feature = "js")]
     #[wasm_bindgen(catch)]
     fn dom_string(value: &JsValue) -> Result<String, JsValue>;
+    #[cfg(feature = "fetch")]
     #[wasm_bindgen(catch)]
     fn uint8_length(value: &JsValue) -> Result<f64, JsValue>;
+    #[cfg(feature = "fetch")]
     #[wasm_bindgen(catch)]
     fn copy_uint8(value: &JsValue, start: u32, dest: &mut [u8]) -> Result<u32, JsValue>;
     #[cfg(feature = "js")]
@@ -141,6 +143,7 @@ pub(crate) fn to_dom_string(value: &JsValue) -> Result<String, JsValue> {
 
 /// The length in bytes of `value` if it is a genuine `Uint8Array` (not a Proxy, not anything
 /// whose `length` could lie), read from the view itself.
+#[cfg(feature = "fetch")]
 pub(crate) fn uint8_array_length(value: &JsValue) -> Option<u32> {
     match uint8_length(value) {
         Ok(n) if n >= 0.0 => Some(n as u32),
@@ -150,6 +153,7 @@ pub(crate) fn uint8_array_length(value: &JsValue) -> Option<u32> {
 
 /// Copies the bytes of the genuine `Uint8Array` `value` from `start` into `dest`, as many as fit
 /// and exist now (a buffer can shrink or be detached between calls); returns how many.
+#[cfg(feature = "fetch")]
 pub(crate) fn copy_from_uint8_array(
     value: &JsValue,
     start: u32,

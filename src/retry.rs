@@ -22,6 +22,7 @@
 ///     .collect();
 /// assert_eq!(delays, [100, 200, 400, 800, 1_000]);
 /// ```
+#[cfg(feature = "reconnect")]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -41,6 +42,7 @@ pub struct RetryPolicy {
     pub reset_after_ms: u32,
 }
 
+#[cfg(feature = "reconnect")]
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
@@ -54,6 +56,7 @@ impl Default for RetryPolicy {
     }
 }
 
+#[cfg(feature = "reconnect")]
 impl RetryPolicy {
     /// The defaults.
     pub fn new() -> Self {
@@ -169,6 +172,9 @@ impl Failure {
 /// 2³¹ − 1 ms (about 24.8 days) as 0 or 1, so every delay is capped here.
 pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
 
+/// The reconnection time before the server sets one with `retry:` (what Chromium uses).
+pub(crate) const DEFAULT_RETRY_MS: u32 = 3000;
+
 /// What to do after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -187,6 +193,7 @@ pub enum Decision {
 }
 
 /// The state of one source's backoff: consecutive failures and the server's `retry:` value.
+#[cfg(feature = "reconnect")]
 #[derive(Debug, Clone)]
 pub struct Backoff {
     policy: RetryPolicy,
@@ -194,6 +201,7 @@ pub struct Backoff {
     server_retry_ms: Option<u32>,
 }
 
+#[cfg(feature = "reconnect")]
 impl Backoff {
     /// The server sent `retry: ms`: it becomes the base delay.
     pub fn set_server_retry(&mut self, ms: u32) {
@@ -364,7 +372,7 @@ fn parse_http_date(value: &str) -> Option<f64> {
     Some((days * 86_400 + time) as f64 * 1_000.0)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reconnect"))]
 mod tests {
     use super::*;
 

@@ -82,7 +82,7 @@ pub struct MessageStream {
 }
 
 fn end_on_close<T: 'static>(source: &EventSource, queue: &Rc<Queue<T>>) -> Listener {
-    if source.shared().is_closed() {
+    if source.supervisor().is_closed() {
         queue.end();
     }
     let weak = Rc::downgrade(queue);
@@ -132,14 +132,14 @@ impl EventSource {
         };
         let error = {
             let weak = Rc::downgrade(&queue);
-            let shared = Rc::downgrade(self.shared());
+            let supervisor = Rc::downgrade(self.supervisor());
             self.on_raw("error", move |event| {
                 if as_message(event).is_some() {
                     return;
                 }
-                let state = shared
+                let state = supervisor
                     .upgrade()
-                    .map(|shared| shared.ready_state())
+                    .map(|supervisor| supervisor.ready_state())
                     .unwrap_or(ReadyState::Closed);
                 if let Some(queue) = weak.upgrade() {
                     queue.push(SourceEvent::Error(ErrorEvent::new(state, event.clone())));

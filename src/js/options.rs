@@ -42,6 +42,17 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             }
         };
     }
+    read_headers(options, &mut result)?;
+    read_request(options, &mut result)?;
+    read_retry(options, &mut result)?;
+    read_should_retry(options, &mut result)?;
+    read_stream(options, &mut result)?;
+    Ok(result)
+}
+
+/// `headers`: fixed, or a function (maybe async) called before each attempt.
+fn read_headers(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let headers = get("headers")?;
     if let Some(function) = headers.dyn_ref::<Function>() {
         let function = function.clone();
@@ -69,6 +80,12 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             ))
         })?;
     }
+    Ok(())
+}
+
+/// `method`, `body`, `credentials` and `fetch`.
+fn read_request(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let method = get("method")?;
     if !method.is_undefined() {
         result.method = Some(
@@ -100,6 +117,12 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             type_error("options.fetch must be a function with the signature of fetch(url, init)")
         })?);
     }
+    Ok(())
+}
+
+/// `retry`: `true`, or the policy's numbers.
+fn read_retry(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let retry = get("retry")?;
     if retry.is_truthy() {
         let mut policy = RetryPolicy::new();
@@ -150,6 +173,12 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
         }
         result.retry = Some(policy);
     }
+    Ok(())
+}
+
+/// `shouldRetry`: the page's function, called with `{ kind, status, retryable }`.
+fn read_should_retry(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let should_retry = get("shouldRetry")?;
     if !should_retry.is_undefined() && !should_retry.is_null() {
         let function: Function = should_retry
@@ -177,6 +206,13 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             }
         }));
     }
+    Ok(())
+}
+
+/// `idleTimeout`, `lastEventId`, `lastEventIdParam`, the lifecycle triggers and
+/// `maxEventSize`.
+fn read_stream(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let idle = get("idleTimeout")?;
     if !idle.is_undefined() {
         match idle.as_f64() {
@@ -218,7 +254,7 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             }
         }
     }
-    Ok(result)
+    Ok(())
 }
 
 /// `[name, value]` pairs from anything `new Headers(init)` accepts.
