@@ -1,0 +1,266 @@
+// The package's API, shared by its entries (index.js fetches the .wasm, inline.js carries it,
+// node.mjs initialises itself): the module wasm-bindgen generates (./eventsource_wasm.js), behind
+// a thin layer that no caller can break. scripts/build.sh copies the js/ folder into pkg/web/.
+//
+// - Every method checks its receiver with a private field, so `EventSource.prototype.close
+//   .call(other)` is a TypeError raised here, before any wasm frame (the generated classes
+//   would read `other`'s memory as their own).
+// - Nothing reaches wasm before init(): each call says to call init() first, and
+//   isSupported() answers from JS.
+// - Argument counts are checked as the browser's WebIDL bindings check them
+//   (`new EventSource()` is a TypeError, `new EventSource(undefined)` opens ".../undefined").
+// - The generated objects are never freed while a wrapper can still reach them.
+//
+// Everything else (argument conversion, options, EventTarget semantics) is the Rust code's;
+// the TypeScript declarations are generated from it (eventsource_wasm.d.ts) and describe
+// these classes, which have the same members.
+import initWasm, * as wasm from './eventsource_wasm.js';
+
+let ready = false;
+// The first init() in flight (or done): later and concurrent calls share it, so the module is
+// instantiated once. Cleared when it fails, so init() can be tried again.
+let initializing = null;
+
+function requireInit(what) {
+  if (!ready) {
+    throw new Error(
+      `eventsource-wasm: ${what} was used before the module was initialised: ` +
+        'call (and await) init() first, e.g. `import init, { EventSource } from ' +
+        "'eventsource-wasm'; await init();` (in Node.js the package initialises itself)",
+    );
+  }
+}
+
+function requireArguments(given, needed, what) {
+  if (given < needed) {
+    throw new TypeError(
+      `Failed to ${what}: ${needed} argument${needed > 1 ? 's' : ''} required, but only ${given} present.`,
+    );
+  }
+}
+
+/**
+ * Instantiates the module from `input` (a URL, a `Response`, bytes, a `WebAssembly.Module`, a
+ * promise of one, or wasm-bindgen's `{ module_or_path }`), or from `fallback()` when `input` is
+ * `undefined`. The entries' `init()`: the first call starts the instantiation and every later or
+ * concurrent call returns its promise (a failed one may be retried), so awaiting `init()` in
+ * every handler costs one microtask once it has resolved.
+ */
+export function initFrom(input, fallback) {
+  if (initializing === null) {
+    let source = input;
+    if (source !== null && typeof source === 'object' && Object.getPrototypeOf(source) === Object.prototype) {
+      source = source.module_or_path;
+    }
+    initializing = (async () => initWasm({ module_or_path: source === undefined ? fallback() : source }))().then(
+      (exports) => {
+        ready = true;
+        return exports;
+      },
+      (error) => {
+        initializing = null;
+        throw error;
+      },
+    );
+  }
+  return initializing;
+}
+
+/**
+ * Instantiates the module synchronously from its bytes or a compiled `WebAssembly.Module` (or
+ * wasm-bindgen's `{ module }`). Counts as the first init(): later init() calls resolve at once.
+ */
+export function initSync(module) {
+  if (module !== null && typeof module === 'object' && Object.getPrototypeOf(module) === Object.prototype) {
+    module = module.module;
+  }
+  const exports = wasm.initSync({ module });
+  ready = true;
+  initializing ??= Promise.resolve(exports);
+  return exports;
+}
+
+/**
+ * Whether this environment has its own EventSource (browser windows and workers: yes; Node.js,
+ * service workers: no). Never throws, before or after init().
+ */
+export function isSupported() {
+  if (ready) return wasm.isSupported();
+  return typeof globalThis.EventSource === 'function';
+}
+
+/** A drop-in for the browser's EventSource, with typed extras (see the TypeScript types). */
+export class EventSource {
+  #core;
+  // Calls into the generated object that can run caller code (dispatchEvent) and are still
+  // running: free() waits for them (freeing an object in use would throw through wasm).
+  #busy = 0;
+  #freeLater = false;
+
+  constructor(url, options) {
+    requireInit('new EventSource()');
+    requireArguments(arguments.length, 1, "construct 'EventSource'");
+    const core = new wasm.EventSource(url, options);
+    core.__bind(this);
+    this.#core = core;
+  }
+
+  static #of(self, member, freed = false) {
+    if (typeof self !== 'object' || self === null || !(#core in self)) {
+      throw new TypeError(`Illegal invocation: EventSource.prototype.${member} called on an object that is not an EventSource`);
+    }
+    const core = self.#core;
+    if (core === null && !freed) {
+      throw new TypeError(`EventSource.prototype.${member}: this EventSource was freed`);
+    }
+    return core;
+  }
+
+  static get CONNECTING() { return 0; }
+  static get OPEN() { return 1; }
+  static get CLOSED() { return 2; }
+  get CONNECTING() { return 0; }
+  get OPEN() { return 1; }
+  get CLOSED() { return 2; }
+
+  get readyState() {
+    const core = EventSource.#of(this, 'readyState', true);
+    return core === null ? 2 : core.readyState;
+  }
+  get url() { return EventSource.#of(this, 'url').url; }
+  get withCredentials() { return EventSource.#of(this, 'withCredentials').withCredentials; }
+  get lastEventId() { return EventSource.#of(this, 'lastEventId').lastEventId; }
+
+  get onopen() { return EventSource.#of(this, 'onopen').onopen; }
+  set onopen(value) { EventSource.#of(this, 'onopen').onopen = value; }
+  get onmessage() { return EventSource.#of(this, 'onmessage').onmessage; }
+  set onmessage(value) { EventSource.#of(this, 'onmessage').onmessage = value; }
+  get onerror() { return EventSource.#of(this, 'onerror').onerror; }
+  set onerror(value) { EventSource.#of(this, 'onerror').onerror = value; }
+
+  close() { EventSource.#of(this, 'close').close(); }
+
+  addEventListener(type, listener, options) {
+    const core = EventSource.#of(this, 'addEventListener');
+    requireArguments(arguments.length, 2, "execute 'addEventListener' on 'EventSource'");
+    core.addEventListener(type, listener, options);
+  }
+
+  removeEventListener(type, listener, options) {
+    const core = EventSource.#of(this, 'removeEventListener');
+    requireArguments(arguments.length, 2, "execute 'removeEventListener' on 'EventSource'");
+    core.removeEventListener(type, listener, options);
+  }
+
+  dispatchEvent(event) {
+    const core = EventSource.#of(this, 'dispatchEvent');
+    requireArguments(arguments.length, 1, "execute 'dispatchEvent' on 'EventSource'");
+    this.#busy++;
+    try {
+      return core.dispatchEvent(event);
+    } finally {
+      if (--this.#busy === 0 && this.#freeLater) core.free();
+    }
+  }
+
+  on(type, callback) {
+    const core = EventSource.#of(this, 'on');
+    requireArguments(arguments.length, 2, "execute 'on' on 'EventSource'");
+    return core.on(type, callback);
+  }
+
+  onJson(type, callback) {
+    const core = EventSource.#of(this, 'onJson');
+    requireArguments(arguments.length, 2, "execute 'onJson' on 'EventSource'");
+    return core.onJson(type, callback);
+  }
+
+  /** Closes the source and releases its memory now; the object is unusable afterwards. */
+  free() {
+    const core = EventSource.#of(this, 'free');
+    this.#core = null;
+    core.close();
+    if (this.#busy > 0) this.#freeLater = true;
+    else core.free();
+  }
+
+  get [Symbol.toStringTag]() { return 'EventSource'; }
+}
+
+// Libraries written for the `eventsource` package check this marker (defined as that package
+// defines it) before passing a `fetch` option.
+Object.defineProperty(EventSource, Symbol.for('eventsource.supports-fetch-override'), {
+  value: true,
+  writable: false,
+  configurable: false,
+  enumerable: false,
+});
+
+/** An incremental parser, from `createParser(options)`. */
+export class EventStreamParser {
+  #core;
+  // As for EventSource: feed() runs caller callbacks; free() waits for it.
+  #busy = 0;
+  #freeLater = false;
+
+  constructor(core, token) {
+    if (token !== PARSER_TOKEN) throw new TypeError('Illegal constructor: use createParser(options)');
+    this.#core = core;
+  }
+
+  static #of(self, member) {
+    if (typeof self !== 'object' || self === null || !(#core in self)) {
+      throw new TypeError(`Illegal invocation: EventStreamParser.prototype.${member} called on an object that is not a parser`);
+    }
+    const core = self.#core;
+    if (core === null) throw new TypeError(`EventStreamParser.prototype.${member}: this parser was freed`);
+    return core;
+  }
+
+  feed(chunk) {
+    const core = EventStreamParser.#of(this, 'feed');
+    requireArguments(arguments.length, 1, "execute 'feed' on 'EventStreamParser'");
+    this.#busy++;
+    try {
+      core.feed(chunk);
+    } finally {
+      if (--this.#busy === 0 && this.#freeLater) core.free();
+    }
+  }
+
+  reset() { EventStreamParser.#of(this, 'reset').reset(); }
+
+  get lastEventId() { return EventStreamParser.#of(this, 'lastEventId').lastEventId; }
+
+  /** Releases the parser's memory now; the object is unusable afterwards. */
+  free() {
+    const core = EventStreamParser.#of(this, 'free');
+    this.#core = null;
+    if (this.#busy > 0) this.#freeLater = true;
+    else core.free();
+  }
+
+  get [Symbol.toStringTag]() { return 'EventStreamParser'; }
+}
+
+const PARSER_TOKEN = Symbol('EventStreamParser');
+
+// `using source = new EventSource(...)` closes and frees it at the end of the scope.
+if (typeof Symbol.dispose === 'symbol') {
+  for (const Class of [EventSource, EventStreamParser]) {
+    Object.defineProperty(Class.prototype, Symbol.dispose, {
+      value() {
+        try { this.free(); } catch { /* already freed */ }
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
+/** A spec-exact incremental parser of `text/event-stream` data, for any source of chunks. */
+export function createParser(options) {
+  requireInit('createParser()');
+  requireArguments(arguments.length, 1, "execute 'createParser'");
+  return new EventStreamParser(wasm.createParser(options), PARSER_TOKEN);
+}
