@@ -87,10 +87,8 @@ step "the chaos test in Firefox ESR (wasm-pack test --headless --firefox)"
 GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)} \
   wasm-pack test --headless --firefox -- --test chaos
 
-step "TypeScript declarations (as a user's bundler resolves the installed package)"
-rm -rf tests/.work/app/types
-cp -r tests/types tests/.work/app/types
-node_modules/.bin/tsc -p tests/.work/app/types/tsconfig.json
+step "TypeScript declarations under each lib a user has, and every README snippet type-checked"
+node --test tests/types/
 
 step "JS tests of the packed package and the demo page (node --test, headless Chromium)"
 SSE_SERVER_URL="$server_url" node --test --test-concurrency=1 tests/js/ tests/e2e/ tests/node/
