@@ -33,8 +33,8 @@ npm(['install', join(work, filename)], app);
 
 const installed = join(app, 'node_modules/eventsource-wasm');
 const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
-const entry = manifest.exports['.'].default;
-const importMap = { imports: { 'eventsource-wasm': `/app/node_modules/eventsource-wasm/${entry.replace(/^\.\//, '')}` } };
+const served = (entry) => `/app/node_modules/eventsource-wasm/${manifest.exports[entry].default.replace(/^\.\//, '')}`;
+const importMap = { imports: { 'eventsource-wasm': served('.'), 'eventsource-wasm/inline': served('./inline') } };
 writeFileSync(
   join(app, 'index.html'),
   `<!doctype html>
