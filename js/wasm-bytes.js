@@ -5,19 +5,22 @@ import base64 from './wasm-base64.js';
 
 /** The module's bytes, decoded from the inlined base64 (a fresh copy on each call). */
 export function wasmBytes() {
+  // The text has no `=` padding (build.sh strips it), so its length alone gives the byte count:
+  // nothing here asks the string about its end, which some bundlers would answer by copying
+  // the whole string into the expression.
   if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(base64);
   const table = new Uint8Array(128);
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   for (let i = 0; i < 64; i++) table[alphabet.charCodeAt(i)] = i;
-  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
-  const bytes = new Uint8Array((base64.length / 4) * 3 - padding);
+  const length = base64.length;
+  const bytes = new Uint8Array(Math.floor((length * 3) / 4));
   let out = 0;
-  for (let i = 0; i < base64.length; i += 4) {
+  for (let i = 0; i < length; i += 4) {
     const n =
       (table[base64.charCodeAt(i)] << 18) |
       (table[base64.charCodeAt(i + 1)] << 12) |
-      (table[base64.charCodeAt(i + 2)] << 6) |
-      table[base64.charCodeAt(i + 3)];
+      (i + 2 < length ? table[base64.charCodeAt(i + 2)] << 6 : 0) |
+      (i + 3 < length ? table[base64.charCodeAt(i + 3)] : 0);
     bytes[out++] = n >> 16;
     if (out < bytes.length) bytes[out++] = (n >> 8) & 255;
     if (out < bytes.length) bytes[out++] = n & 255;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole suite: lints, native tests, the build, browser tests of the Rust API (wasm-pack in
 # headless Chromium, the chaos test also in Firefox ESR), JS tests of the packed npm package,
-# the TypeScript types, an end-to-end test of the demo page, and a smoke run of the
-# benchmarks. Starts (and stops) the companion server itself.
+# the TypeScript types and the README's snippets, an end-to-end test of the demo page, the
+# examples (built and run), and a smoke run of the benchmarks. Starts (and stops) the
+# companion server itself.
 #
 # Environment: SSE_TEST_PORT (companion server, default 18787), SSE_RUNNER_PORT (the
-# wasm-bindgen test runner's page, default 18788).
+# wasm-bindgen test runner's page, default 18788), SSE_EXAMPLES_PORT (the examples' own
+# sse-server, default 18789; the SSR example's server listens on the port after it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -48,9 +50,10 @@ server_url="http://127.0.0.1:$port"
 server_log="$root/tests/.work/server.log"
 
 step "start the companion server on $server_url"
-for p in "$port" "$runner_port"; do
+examples_port=${SSE_EXAMPLES_PORT:-18789}
+for p in "$port" "$runner_port" "$examples_port" "$((examples_port + 1))"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "port $p is in use; set SSE_TEST_PORT / SSE_RUNNER_PORT to free ports" >&2
+    echo "port $p is in use; set SSE_TEST_PORT / SSE_RUNNER_PORT / SSE_EXAMPLES_PORT to free ports" >&2
     exit 1
   fi
 done
@@ -92,6 +95,9 @@ node --test tests/types/
 
 step "JS tests of the packed package and the demo page (node --test, headless Chromium)"
 SSE_SERVER_URL="$server_url" node --test --test-concurrency=1 tests/js/ tests/e2e/ tests/node/
+
+step "examples/: each built as a user builds it and run against the companion server"
+SSE_EXAMPLES_PORT=$examples_port node --test tests/examples/
 
 # Benchmarks are not tests: this only checks that `npm run bench` runs end to end on a tiny size
 # (it starts its own servers on free ports).
