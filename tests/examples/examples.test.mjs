@@ -26,10 +26,10 @@ const TICK = /^(worker |sw )?tick \d+$/;
  * name → how it is checked. `serve`: the folder served as the site root after `npm run build`
  * (if the example has a build script); `lists`: selectors of lists that must fill with ticks;
  * `script`: an npm script that must print ticks and exit; `ssr`: a server whose page must
- * contain a tick rendered on the server.
+ * contain a tick rendered on the server; `dev`: also checked under `npm run dev`.
  */
 const EXAMPLES = {
-  vite: { serve: 'dist', lists: ['#page', '#worker'] },
+  vite: { serve: 'dist', lists: ['#page', '#worker'], dev: true },
   webpack: { serve: '.', lists: ['#events'] },
   esbuild: { serve: '.', lists: ['#events'] },
   rollup: { serve: '.', lists: ['#events'] },
@@ -125,7 +125,7 @@ function exec(command, args, options) {
   });
 }
 
-async function checkPage({ lists }) {
+async function checkPage({ lists }, origin) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
@@ -139,7 +139,7 @@ async function checkPage({ lists }) {
     if (response.status() >= 400 && new URL(response.url()).pathname !== '/favicon.ico') problems.push(`${response.status()} ${response.url()}`);
   });
   try {
-    await page.goto(`${ORIGIN}/`);
+    await page.goto(`${origin}/`);
     for (const list of lists) {
       await page.waitForFunction(
         ([selector, pattern]) => {
@@ -170,6 +170,9 @@ describe('examples', () => {
       const started = Date.now();
       const dir = join(work, name);
       cpSync(join(root, 'examples', name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
+      // The package in the example's own node_modules, as `npm install` leaves it (a dev server
+      // serves files from inside the project only); everything else is found up the tree.
+      cpSync(join(work, 'node_modules/eventsource-wasm'), join(dir, 'node_modules/eventsource-wasm'), { recursive: true });
       const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
       if (manifest.scripts?.build) {
         const { stdout, stderr } = await npm(['run', 'build'], dir);
@@ -184,7 +187,8 @@ describe('examples', () => {
       if (how.lists) {
         const stop = await serve(join(dir, how.serve));
         try {
-          await checkPage(how);
+          await checkPage(how, ORIGIN);
+          if (how.dev) await checkDev(how, dir);
         } finally {
           await stop();
         }
@@ -206,6 +210,33 @@ describe('examples', () => {
     });
   }
 });
+
+/** `npm run dev` (Vite's dev server, proxying /events to the example's sse-server) serves the same page. */
+async function checkDev(how, dir) {
+  const port = PORT + 1;
+  const dev = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
+    cwd: dir,
+    env: { ...process.env, SSE_ORIGIN: ORIGIN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: npm, the shell and Vite stop together
+  });
+  let output = '';
+  try {
+    await new Promise((resolve, reject) => {
+      const onData = (chunk) => {
+        output += chunk;
+        if (/Local:/.test(output)) resolve();
+      };
+      dev.stdout.on('data', onData);
+      dev.stderr.on('data', onData);
+      dev.on('exit', (code) => reject(new Error(`npm run dev exited with ${code}:\n${output}`)));
+    });
+    await checkPage(how, `http://127.0.0.1:${port}`);
+  } finally {
+    dev.removeAllListeners('exit');
+    try { process.kill(-dev.pid); } catch { /* already gone */ }
+  }
+}
 
 /** The SSR example: its bundled server, moved away from every node_modules, renders a tick. */
 async function checkSsr(name, dir) {
