@@ -274,7 +274,7 @@ async function profileRun(page, client, url, n) {
       else if (name === 'encodeInto' || name === 'passStringToWasm0' || name === 'encode') label = 'TextEncoder (strings into wasm memory)';
       else if (name === 'MessageEvent') label = 'new MessageEvent';
       else if (file === 'browser.mjs') label = 'the bench callback';
-      else if (file === 'index.js') label = 'package entry (receiver checks)';
+      else if (file === 'api.js' || file === 'index.js') label = 'package entry (receiver checks)';
       else if (file === 'eventsource_wasm.js') {
         const glue = /^__wbg_(\w+?)_[0-9a-f]{16}$/.exec(name)?.[1] || (name ? name : glueName(lineNumber));
         label = GLUE_LABELS[glue] || `glue: ${glue}`;
