@@ -74,6 +74,12 @@ export function initSync(module) {
   if (module !== null && typeof module === 'object' && Object.getPrototypeOf(module) === Object.prototype) {
     module = module.module;
   }
+  if (module === undefined && !ready) {
+    throw new TypeError(
+      "eventsource-wasm: initSync() needs the module's bytes or a WebAssembly.Module (the " +
+        "'eventsource-wasm/inline' entry's initSync() has them); or call (and await) init()",
+    );
+  }
   const exports = wasm.initSync({ module });
   ready = true;
   initializing ??= Promise.resolve(exports);

@@ -37,8 +37,9 @@ export default function init(
 ): Promise<InitOutput>;
 
 /**
- * Instantiates the module synchronously from its bytes or a compiled `WebAssembly.Module`
- * (browsers refuse to compile large modules synchronously on the main thread; use it in workers
- * and Node.js). Counts as the first `init()`.
+ * Instantiates the module synchronously from its bytes or a compiled `WebAssembly.Module`; the
+ * `eventsource-wasm/inline` entry's needs no argument (it has the bytes). For workers, service
+ * workers and Node.js: a browser's main thread may refuse to compile a module this large
+ * synchronously. Counts as the first `init()`.
  */
-export function initSync(module: ArrayBuffer | ArrayBufferView | WebAssembly.Module | { module: ArrayBuffer | ArrayBufferView | WebAssembly.Module }): InitOutput;
+export function initSync(module?: ArrayBuffer | ArrayBufferView | WebAssembly.Module | { module: ArrayBuffer | ArrayBufferView | WebAssembly.Module }): InitOutput;

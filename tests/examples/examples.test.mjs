@@ -184,6 +184,7 @@ describe('examples', () => {
           assert.ok(copies <= 1, `${file} carries the inlined .wasm ${copies} times`);
         }
       }
+      if (manifest.scripts?.check) await npm(['run', 'check'], dir); // a type check (deno check)
       if (how.lists) {
         const stop = await serve(join(dir, how.serve));
         try {

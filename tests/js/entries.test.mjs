@@ -106,3 +106,27 @@ test('a failed init() can be retried; both entries share one module', async () =
   // The failed attempt asked for /no-such.wasm; the inline entry then fetched nothing.
   assert.deepEqual(r.wasmRequests.map((u) => new URL(u).pathname), ['/no-such.wasm']);
 });
+
+test('initSync(): the inline entry needs no argument (a worker is ready at once); the default entry says what it needs', async () => {
+  const r = await inPage('eventsource-wasm', async (name) => {
+    const lib = await import(name);
+    let missing;
+    try { lib.initSync(); } catch (e) { missing = `${e.name}: ${e.message}`; }
+    const importMap = JSON.parse(document.querySelector('script[type=importmap]').textContent);
+    const inlineUrl = new URL(importMap.imports['eventsource-wasm/inline'], location.href).href;
+    const source = `import { initSync, EventSource } from ${JSON.stringify(inlineUrl)};
+      initSync();
+      const es = new EventSource(${JSON.stringify(new URL('/fixture/basic', location.href).href)});
+      es.onmessage = (e) => { es.close(); postMessage(e.data); };`;
+    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+    const data = await new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(e.message));
+    });
+    worker.terminate();
+    return { missing, data };
+  });
+  assert.match(r.missing, /^TypeError: eventsource-wasm: initSync\(\) needs the module's bytes .*'eventsource-wasm\/inline'/);
+  assert.equal(r.data, 'one');
+  assert.deepEqual(r.wasmRequests, [], 'the worker fetched no .wasm');
+});

@@ -9,6 +9,7 @@ async function inline(): Promise<void> {
   await initDefault(wasmUrl);
   await initDefault(new URL(wasmUrl, location.href));
   await initDefault({ module_or_path: fetch(wasmUrl) });
+  initSync(); // the inline entry has the bytes
   initSync(new Uint8Array(8));
   initSync({ module: new ArrayBuffer(8) });
   const url: string = wasmUrl;
