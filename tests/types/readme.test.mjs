@@ -37,7 +37,9 @@ function blocks() {
 // The lib for a Node.js snippet: without DOM, unless the generated declarations still name
 // DOM-only types (src/js/types.rs; tests/types/types.test.mjs tracks that).
 const generated = readFileSync(join(app, 'node_modules/eventsource-wasm/pkg/web/eventsource_wasm.d.ts'), 'utf8');
-const nodeNeedsDom = /\b(HeadersInit|BodyInit|RequestCredentials|AddEventListenerOptions|EventListenerObject)\b|MessageEvent</.test(generated);
+const nodeNeedsDom = /\b(HeadersInit|BodyInit|RequestCredentials|AddEventListenerOptions|EventListenerObject)\b|MessageEvent</.test(
+  generated.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, ''), // code, not comments
+);
 
 const ENVS = {
   browser: { lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'Bundler', types: [] },
