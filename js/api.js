@@ -26,7 +26,7 @@ function requireInit(what) {
     throw new Error(
       `eventsource-wasm: ${what} was used before the module was initialised: ` +
         'call (and await) init() first, e.g. `import init, { EventSource } from ' +
-        "'eventsource-wasm'; await init();` (in Node.js the package initialises itself)",
+        "'eventsource-wasm'; await init();` (in Node.js, Deno and Bun the package initialises itself)",
     );
   }
 }
