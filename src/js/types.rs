@@ -6,6 +6,9 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
+/** Request headers: what `fetch` accepts (an object, `[name, value]` pairs, a `Headers`). */
+export type SourceHeaders = NonNullable<RequestInit["headers"]>;
+
 /** Options for `new EventSource(url, options)`. */
 export interface EventSourceOptions {
   /** Send cookies and HTTP authentication with cross-origin requests. Default: `false`. */
@@ -19,13 +22,13 @@ export interface EventSourceOptions {
    * Request headers (fetch transport): an object, `[name, value]` pairs, a `Headers`, or a
    * function (sync or async) called on every connect, e.g. to refresh a token.
    */
-  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+  headers?: SourceHeaders | (() => SourceHeaders | Promise<SourceHeaders>);
   /** HTTP method (fetch transport). Default: `'GET'`. */
   method?: string;
   /** Request body (fetch transport; needs a method other than GET). */
-  body?: BodyInit;
+  body?: RequestInit["body"];
   /** Fetch credentials mode. Default: `'include'` with `withCredentials`, else `'same-origin'`. */
-  credentials?: RequestCredentials;
+  credentials?: RequestInit["credentials"];
   /**
    * A `fetch` to use instead of the global one, called as `fetch(url, init)`; `init.headers`
    * is a plain object with lower-case names, so `{ ...init.headers, authorization }` keeps
@@ -170,8 +173,22 @@ export interface ParseErrorEvent extends Event {
 export type SourceErrorEvent = ConnectionErrorEvent | JsonErrorEvent | ParseErrorEvent;
 
 /** A server message; `target` is the `EventSource` wrapper. */
-export interface SourceMessageEvent extends MessageEvent<string> {
+export interface SourceMessageEvent extends MessageEvent {
+  readonly data: string;
   readonly target: EventSource;
+}
+
+/** `addEventListener`'s options (the DOM's `AddEventListenerOptions`). */
+export interface SourceListenerOptions {
+  capture?: boolean;
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A listener object (the DOM's `EventListenerObject`). */
+export interface SourceListenerObject {
+  handleEvent(event: SourceMessageEvent): unknown;
 }
 
 /** Event types and the events their listeners receive. */
@@ -188,22 +205,22 @@ export interface EventSource {
   addEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: ((this: EventSource, event: EventSourceEventMap[K]) => unknown) | null,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | SourceListenerOptions,
   ): void;
   addEventListener(
     type: string,
-    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
+    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | SourceListenerObject | null,
+    options?: boolean | SourceListenerOptions,
   ): void;
   removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: ((this: EventSource, event: EventSourceEventMap[K]) => unknown) | null,
-    options?: boolean | EventListenerOptions,
+    options?: boolean | { capture?: boolean },
   ): void;
   removeEventListener(
     type: string,
-    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
-    options?: boolean | EventListenerOptions,
+    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | SourceListenerObject | null,
+    options?: boolean | { capture?: boolean },
   ): void;
   /** The `open` handler; assigning `null` removes it. */
   onopen: ((this: EventSource, event: Event) => unknown) | null;
