@@ -1,6 +1,6 @@
 //! Options for creating a source.
 
-#[cfg(any(feature = "fetch", feature = "reconnect"))]
+use std::borrow::Cow;
 use std::{fmt, rc::Rc};
 #[cfg(feature = "fetch")]
 use std::{future::Future, pin::Pin};
@@ -129,6 +129,135 @@ impl fmt::Debug for ShouldRetry {
     }
 }
 
+/// When a stream is complete: after delivering the event that matches, the source closes
+/// without reconnecting and dispatches a `close` event (see
+/// [`EventSourceOptions::close_on`]).
+///
+/// ```
+/// use eventsource_wasm::CloseOn;
+///
+/// let by_type = CloseOn::event_type("done");
+/// let by_data = CloseOn::when(|event| event.data() == "[DONE]");
+/// # drop((by_type, by_data));
+/// ```
+#[derive(Clone)]
+pub enum CloseOn {
+    /// The first event of this type completes the stream.
+    Type(Cow<'static, str>),
+    /// The first event for which this returns `true` completes the stream.
+    When(Rc<dyn Fn(&crate::MessageEvent) -> bool>),
+}
+
+impl CloseOn {
+    /// The first event of `event_type` completes the stream.
+    pub fn event_type(event_type: impl Into<Cow<'static, str>>) -> Self {
+        CloseOn::Type(event_type.into())
+    }
+
+    /// The first event for which `predicate` returns `true` completes the stream. With the
+    /// browser's `EventSource` it sees `message` events and the types that have listeners.
+    pub fn when(predicate: impl Fn(&crate::MessageEvent) -> bool + 'static) -> Self {
+        CloseOn::When(Rc::new(predicate))
+    }
+}
+
+impl fmt::Debug for CloseOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseOn::Type(event_type) => f.debug_tuple("Type").field(event_type).finish(),
+            CloseOn::When(_) => f.write_str("When(..)"),
+        }
+    }
+}
+
+/// How attempts after the first reconnect once a response has started (fetch transport): the
+/// method and URL of the request that continues the stream, sent with `Last-Event-ID` (see
+/// [`EventSourceOptions::resume`]). A stream started by a `POST` (a prompt, a job) continues
+/// with a `GET` instead of running the `POST` again.
+///
+/// ```
+/// use eventsource_wasm::Resume;
+///
+/// let fixed = Resume::get("/chat/42");
+/// let computed = Resume::get_with(|last_event_id| {
+///     let reply = last_event_id.split(':').next().unwrap_or_default();
+///     format!("/chat/{reply}")
+/// });
+/// # drop((fixed, computed));
+/// ```
+#[cfg(feature = "fetch")]
+#[derive(Clone)]
+pub struct Resume {
+    pub(crate) method: String,
+    pub(crate) url: ResumeUrl,
+}
+
+#[cfg(feature = "fetch")]
+#[derive(Clone)]
+pub(crate) enum ResumeUrl {
+    Fixed(String),
+    Computed(Rc<dyn Fn(&str) -> Result<String, String>>),
+}
+
+#[cfg(feature = "fetch")]
+impl Resume {
+    /// Continue with `GET url`.
+    pub fn get(url: impl Into<String>) -> Self {
+        Resume {
+            method: "GET".to_owned(),
+            url: ResumeUrl::Fixed(url.into()),
+        }
+    }
+
+    /// Continue with `GET` of the URL that `url` makes from the last event ID.
+    pub fn get_with(url: impl Fn(&str) -> String + 'static) -> Self {
+        Resume {
+            method: "GET".to_owned(),
+            url: ResumeUrl::Computed(Rc::new(move |id: &str| Ok(url(id)))),
+        }
+    }
+
+    /// A URL function that may fail (its error message ends the source, as a request that
+    /// cannot be made).
+    #[cfg(feature = "js")]
+    pub(crate) fn try_with(
+        method: String,
+        url: impl Fn(&str) -> Result<String, String> + 'static,
+    ) -> Self {
+        Resume {
+            method,
+            url: ResumeUrl::Computed(Rc::new(url)),
+        }
+    }
+
+    /// Use `method` instead of `GET` (it must be idempotent to be sent more than once).
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = method.into();
+        self
+    }
+
+    /// The URL for a continuation after `last_event_id`.
+    pub(crate) fn url(&self, last_event_id: &str) -> Result<String, String> {
+        match &self.url {
+            ResumeUrl::Fixed(url) => Ok(url.clone()),
+            ResumeUrl::Computed(url) => url(last_event_id),
+        }
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl fmt::Debug for Resume {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Resume");
+        out.field("method", &self.method);
+        match &self.url {
+            ResumeUrl::Fixed(url) => out.field("url", url),
+            ResumeUrl::Computed(_) => out.field("url", &"fn(last_event_id)"),
+        };
+        out.finish()
+    }
+}
+
 /// Options for [`EventSource::with_options`](crate::EventSource::with_options).
 ///
 /// Every field has a default; build it with the chaining setters.
@@ -170,6 +299,13 @@ pub struct EventSourceOptions {
     /// A request body (fetch transport). Default: none.
     #[cfg(feature = "fetch")]
     pub body: Option<String>,
+    /// How to continue the stream once a response has started (fetch transport): later
+    /// attempts send this request instead of the original one, with `Last-Event-ID`. Without
+    /// it, a request whose method is not idempotent (`POST`, `PATCH`) is sent again only if it
+    /// failed before its response started: once a stream has opened, its end or failure is
+    /// fatal, with a message that says to set `resume`. Default: none.
+    #[cfg(feature = "fetch")]
+    pub resume: Option<Resume>,
     /// The fetch `credentials` mode. Default: `include` when `with_credentials`, else
     /// `same-origin` (what `EventSource` does).
     #[cfg(feature = "fetch")]
@@ -197,6 +333,12 @@ pub struct EventSourceOptions {
     pub idle_timeout_ms: Option<u32>,
     /// The last event ID to start from, sent on the first connection too. Default: none.
     pub last_event_id: Option<String>,
+    /// When the stream is complete: after the matching event is delivered the source closes,
+    /// does not reconnect, and dispatches `close`. A stream that ends or breaks before it is
+    /// *truncated* ([`Failure::Truncated`](crate::Failure::Truncated), `error` events with
+    /// `kind` `"truncated"`) and reconnects from the last event ID. Default: none (the
+    /// browser's behaviour: a stream never completes).
+    pub close_on: Option<CloseOn>,
     /// The query parameter that carries the last event ID. The browser's `EventSource` (which
     /// cannot set headers) uses it when this crate reopens it ([`retry`](Self::retry),
     /// `lastEventId`, lifecycle triggers); default `"lastEventId"`. The fetch transport uses it
@@ -320,6 +462,19 @@ impl EventSourceOptions {
         self
     }
 
+    /// Sets [`resume`](Self::resume).
+    #[cfg(feature = "fetch")]
+    pub fn resume(mut self, resume: Resume) -> Self {
+        self.resume = Some(resume);
+        self
+    }
+
+    /// Sets [`close_on`](Self::close_on).
+    pub fn close_on(mut self, close_on: CloseOn) -> Self {
+        self.close_on = Some(close_on);
+        self
+    }
+
     /// Sets [`last_event_id_param`](Self::last_event_id_param).
     pub fn last_event_id_param(mut self, name: impl Into<String>) -> Self {
         self.last_event_id_param = Some(name.into());
@@ -391,6 +546,8 @@ impl EventSourceOptions {
             Some("body")
         } else if self.fetch.is_some() {
             Some("fetch")
+        } else if self.resume.is_some() {
+            Some("resume")
         } else if self.idle_timeout_ms.is_some() {
             Some("idleTimeout")
         } else if !credentials_fit {
