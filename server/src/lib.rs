@@ -7,6 +7,7 @@
 pub mod accept;
 pub mod burst;
 pub mod chaos;
+pub mod chat;
 pub mod config;
 mod cors;
 pub mod counters;
