@@ -58,6 +58,7 @@
 mod batch;
 #[cfg(feature = "fetch")]
 mod bytes;
+mod close_on;
 mod dispatch;
 mod error;
 mod event;
@@ -73,6 +74,8 @@ mod options;
 pub mod parser;
 mod ready_state;
 mod response;
+#[cfg(feature = "fetch")]
+mod resume;
 mod retry;
 mod source;
 mod state;

@@ -1,9 +1,13 @@
 //! Options for creating a source.
 
-use std::borrow::Cow;
+#[cfg(any(feature = "fetch", feature = "reconnect"))]
 use std::{fmt, rc::Rc};
 #[cfg(feature = "fetch")]
 use std::{future::Future, pin::Pin};
+
+pub use crate::close_on::CloseOn;
+#[cfg(feature = "fetch")]
+pub use crate::resume::Resume;
 
 #[cfg(feature = "reconnect")]
 use crate::retry::{Failure, RetryPolicy};
@@ -126,135 +130,6 @@ impl ShouldRetry {
 impl fmt::Debug for ShouldRetry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ShouldRetry(..)")
-    }
-}
-
-/// When a stream is complete: after delivering the event that matches, the source closes
-/// without reconnecting and dispatches a `close` event (see
-/// [`EventSourceOptions::close_on`]).
-///
-/// ```
-/// use eventsource_wasm::CloseOn;
-///
-/// let by_type = CloseOn::event_type("done");
-/// let by_data = CloseOn::when(|event| event.data() == "[DONE]");
-/// # drop((by_type, by_data));
-/// ```
-#[derive(Clone)]
-pub enum CloseOn {
-    /// The first event of this type completes the stream.
-    Type(Cow<'static, str>),
-    /// The first event for which this returns `true` completes the stream.
-    When(Rc<dyn Fn(&crate::MessageEvent) -> bool>),
-}
-
-impl CloseOn {
-    /// The first event of `event_type` completes the stream.
-    pub fn event_type(event_type: impl Into<Cow<'static, str>>) -> Self {
-        CloseOn::Type(event_type.into())
-    }
-
-    /// The first event for which `predicate` returns `true` completes the stream. With the
-    /// browser's `EventSource` it sees `message` events and the types that have listeners.
-    pub fn when(predicate: impl Fn(&crate::MessageEvent) -> bool + 'static) -> Self {
-        CloseOn::When(Rc::new(predicate))
-    }
-}
-
-impl fmt::Debug for CloseOn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CloseOn::Type(event_type) => f.debug_tuple("Type").field(event_type).finish(),
-            CloseOn::When(_) => f.write_str("When(..)"),
-        }
-    }
-}
-
-/// How attempts after the first reconnect once a response has started (fetch transport): the
-/// method and URL of the request that continues the stream, sent with `Last-Event-ID` (see
-/// [`EventSourceOptions::resume`]). A stream started by a `POST` (a prompt, a job) continues
-/// with a `GET` instead of running the `POST` again.
-///
-/// ```
-/// use eventsource_wasm::Resume;
-///
-/// let fixed = Resume::get("/chat/42");
-/// let computed = Resume::get_with(|last_event_id| {
-///     let reply = last_event_id.split(':').next().unwrap_or_default();
-///     format!("/chat/{reply}")
-/// });
-/// # drop((fixed, computed));
-/// ```
-#[cfg(feature = "fetch")]
-#[derive(Clone)]
-pub struct Resume {
-    pub(crate) method: String,
-    pub(crate) url: ResumeUrl,
-}
-
-#[cfg(feature = "fetch")]
-#[derive(Clone)]
-pub(crate) enum ResumeUrl {
-    Fixed(String),
-    Computed(Rc<dyn Fn(&str) -> Result<String, String>>),
-}
-
-#[cfg(feature = "fetch")]
-impl Resume {
-    /// Continue with `GET url`.
-    pub fn get(url: impl Into<String>) -> Self {
-        Resume {
-            method: "GET".to_owned(),
-            url: ResumeUrl::Fixed(url.into()),
-        }
-    }
-
-    /// Continue with `GET` of the URL that `url` makes from the last event ID.
-    pub fn get_with(url: impl Fn(&str) -> String + 'static) -> Self {
-        Resume {
-            method: "GET".to_owned(),
-            url: ResumeUrl::Computed(Rc::new(move |id: &str| Ok(url(id)))),
-        }
-    }
-
-    /// A URL function that may fail (its error message ends the source, as a request that
-    /// cannot be made).
-    #[cfg(feature = "js")]
-    pub(crate) fn try_with(
-        method: String,
-        url: impl Fn(&str) -> Result<String, String> + 'static,
-    ) -> Self {
-        Resume {
-            method,
-            url: ResumeUrl::Computed(Rc::new(url)),
-        }
-    }
-
-    /// Use `method` instead of `GET` (it must be idempotent to be sent more than once).
-    pub fn method(mut self, method: impl Into<String>) -> Self {
-        self.method = method.into();
-        self
-    }
-
-    /// The URL for a continuation after `last_event_id`.
-    pub(crate) fn url(&self, last_event_id: &str) -> Result<String, String> {
-        match &self.url {
-            ResumeUrl::Fixed(url) => Ok(url.clone()),
-            ResumeUrl::Computed(url) => url(last_event_id),
-        }
-    }
-}
-
-#[cfg(feature = "fetch")]
-impl fmt::Debug for Resume {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = f.debug_struct("Resume");
-        out.field("method", &self.method);
-        match &self.url {
-            ResumeUrl::Fixed(url) => out.field("url", url),
-            ResumeUrl::Computed(_) => out.field("url", &"fn(last_event_id)"),
-        };
-        out.finish()
     }
 }
 

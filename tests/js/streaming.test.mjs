@@ -62,6 +62,28 @@ describe('resume (fetch transport)', () => {
     assert.equal(await requests('/echo') - before, 1);
   });
 
+  test('a POST /chat reply cut after 50 of 200 tokens resumes by GET: none lost or repeated, one POST', async () => {
+    const r = await ctx.page.evaluate(async () => {
+      const es = new window.lib.EventSource('/chat?cut_after=50', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'a b c', tokens: 200, interval_ms: 1 }),
+        resume: { url: (id) => `/chat/${id.split(':')[0]}` },
+        closeOn: 'done',
+        retry: { initialDelay: 10, jitter: 0 },
+      });
+      const ids = [];
+      es.addEventListener('token', (e) => ids.push(e.lastEventId));
+      await new Promise((resolve) => es.addEventListener('close', resolve));
+      const reply = ids[0].split(':')[0];
+      const stats = await (await fetch(`/chat/${reply}/stats`)).json();
+      return { ids, reply, posts: stats.posts, resumes: stats.resumes };
+    });
+    assert.deepEqual(r.ids, Array.from({ length: 200 }, (_, i) => `${r.reply}:${i + 1}`));
+    assert.equal(r.posts, 1);
+    assert.equal(r.resumes, 1);
+  });
+
   test('without resume a POST is not sent again after its first event', async () => {
     const before = await requests('/echo');
     const r = await ctx.page.evaluate(async () => {

@@ -100,6 +100,50 @@ describe('resume', () => {
     assert.deepEqual(seen, ['event 1', 'event 2', 'event 3', 'event 4']);
   });
 
+  test('a POST /chat reply cut after 50 of 200 tokens resumes by GET: no token lost or repeated, one POST', async () => {
+    const prompt = 'one two three four five six seven eight nine ten';
+    const es = new EventSource(`${SERVER}/chat?cut_after=50`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt, tokens: 200, interval_ms: 1 }),
+      resume: { url: (lastEventId) => `${SERVER}/chat/${lastEventId.split(':')[0]}` },
+      closeOn: 'done',
+      retry: { initialDelay: 10, jitter: 0 },
+    });
+    const ids = [];
+    const tokens = [];
+    es.on('token', (e) => { ids.push(e.lastEventId); tokens.push(e.data); });
+    const errors = [];
+    es.onerror = (e) => errors.push(e.kind);
+    const close = await closed(es);
+    assert.equal(close.reason, 'done');
+    const reply = ids[0].split(':')[0];
+    assert.deepEqual(ids, Array.from({ length: 200 }, (_, i) => `${reply}:${i + 1}`));
+    const words = prompt.split(' ');
+    assert.equal(tokens.join(''), Array.from({ length: 200 }, (_, i) => words[i % words.length]).join(' '));
+    assert.deepEqual(errors, ['truncated']);
+    const stats = await (await fetch(`${SERVER}/chat/${reply}/stats`)).json();
+    assert.equal(stats.posts, 1);
+    assert.equal(stats.resumes, 1);
+  });
+
+  test('a POST /chat without resume is not sent again after its first event', async () => {
+    const es = new EventSource(`${SERVER}/chat?cut_after=5`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tokens: 50, interval_ms: 1 }),
+      retry: { initialDelay: 10 },
+    });
+    const ids = [];
+    es.on('token', (e) => ids.push(e.lastEventId));
+    const fatal = new Promise((resolve) => { es.onerror = (e) => e.fatal && resolve(e.message); });
+    assert.match(await fatal, /not sent again.*resume/);
+    assert.equal(ids.length, 5);
+    const stats = await (await fetch(`${SERVER}/chat/${ids[0].split(':')[0]}/stats`)).json();
+    assert.equal(stats.posts, 1);
+    assert.equal(stats.resumes, 0);
+  });
+
   test('a bad resume option is a TypeError', () => {
     assert.throws(() => new EventSource(`${SERVER}/finite`, { resume: 'x' }), TypeError);
     assert.throws(() => new EventSource(`${SERVER}/finite`, { resume: { url: 3 } }), TypeError);
