@@ -95,6 +95,16 @@ export function isSupported() {
   return typeof globalThis.EventSource === 'function';
 }
 
+/** The `types` of `stream(options)`: `['message']` unless the options name others. */
+function streamTypes(options) {
+  if (options === undefined || options === null) return ['message'];
+  if (typeof options !== 'object') throw new TypeError('stream(options): options must be an object such as { types: ["token"] }');
+  const types = options.types;
+  if (types === undefined) return ['message'];
+  if (!Array.isArray(types) || types.length === 0) throw new TypeError('stream(options): options.types must be a non-empty array of event types');
+  return types.map(String);
+}
+
 /** A drop-in for the browser's EventSource, with typed extras (see the TypeScript types). */
 export class EventSource {
   #core;
@@ -102,13 +112,30 @@ export class EventSource {
   // running: free() waits for them (freeing an object in use would throw through wasm).
   #busy = 0;
   #freeLater = false;
+  // The ends of the iterators and streams in progress (close() ends them).
+  #iterators = new Set();
+  // The `signal` option's abort listener, and the signal.
+  #abort = null;
 
   constructor(url, options) {
     requireInit('new EventSource()');
     requireArguments(arguments.length, 1, "construct 'EventSource'");
+    const signal = options !== null && typeof options === 'object' ? options.signal : undefined;
+    if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) {
+      throw new TypeError("Failed to construct 'EventSource': options.signal must be an AbortSignal");
+    }
     const core = new wasm.EventSource(url, options);
     core.__bind(this);
     this.#core = core;
+    if (signal) {
+      if (signal.aborted) {
+        core.close();
+      } else {
+        const abort = () => this.close();
+        this.#abort = [signal, abort];
+        signal.addEventListener('abort', abort, { once: true });
+      }
+    }
   }
 
   static #of(self, member, freed = false) {
@@ -144,7 +171,20 @@ export class EventSource {
   get onerror() { return EventSource.#of(this, 'onerror').onerror; }
   set onerror(value) { EventSource.#of(this, 'onerror').onerror = value; }
 
-  close() { EventSource.#of(this, 'close').close(); }
+  close() {
+    EventSource.#of(this, 'close').close();
+    this.#ended();
+  }
+
+  // The source is closed: iterators end, the abort listener goes.
+  #ended() {
+    for (const end of [...this.#iterators]) end();
+    if (this.#abort !== null) {
+      const [signal, abort] = this.#abort;
+      this.#abort = null;
+      signal.removeEventListener('abort', abort);
+    }
+  }
 
   addEventListener(type, listener, options) {
     const core = EventSource.#of(this, 'addEventListener');
@@ -181,11 +221,121 @@ export class EventSource {
     return core.onJson(type, callback);
   }
 
+  getSnapshot() {
+    return EventSource.#of(this, 'getSnapshot').getSnapshot();
+  }
+
+  subscribe(callback) {
+    const core = EventSource.#of(this, 'subscribe');
+    requireArguments(arguments.length, 1, "execute 'subscribe' on 'EventSource'");
+    return core.subscribe(callback);
+  }
+
+  onBatch(callback, options) {
+    const core = EventSource.#of(this, 'onBatch');
+    requireArguments(arguments.length, 1, "execute 'onBatch' on 'EventSource'");
+    return core.onBatch(callback, options);
+  }
+
+  /** `for await (const event of source)`: the `message` events (see stream() for others). */
+  [Symbol.asyncIterator]() {
+    return this.#iterator(['message'], 'Symbol.asyncIterator');
+  }
+
+  /** A ReadableStream of the events of `options.types` (default: `['message']`). */
+  stream(options) {
+    const iterator = this.#iterator(streamTypes(options), 'stream');
+    return new ReadableStream({
+      async pull(controller) {
+        const { value, done } = await iterator.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel() {
+        return iterator.return();
+      },
+    });
+  }
+
+  // An async iterator of the events of `types`: it ends when the source closes (close(),
+  // `closeOn`, the `signal`), throws the fatal error (after the events before it), and
+  // return() (a `break`) closes the source.
+  #iterator(types, member) {
+    const core = EventSource.#of(this, member);
+    const queue = [];
+    let waiting = null;
+    let failure = null;
+    let done = false;
+    const settle = () => {
+      if (waiting === null) return;
+      const { resolve, reject } = waiting;
+      if (queue.length > 0) {
+        waiting = null;
+        resolve({ value: queue.shift(), done: false });
+      } else if (failure !== null) {
+        waiting = null;
+        const error = failure;
+        failure = null;
+        reject(error);
+      } else if (done) {
+        waiting = null;
+        resolve({ value: undefined, done: true });
+      }
+    };
+    const unsubscribe = types.map((type) =>
+      core.on(type, (event) => {
+        if (!done) {
+          queue.push(event);
+          settle();
+        }
+      }),
+    );
+    const onError = (event) => {
+      if (event.fatal) {
+        failure = new Error(event.message, { cause: event });
+        end();
+      }
+    };
+    const end = () => {
+      if (done) return;
+      done = true;
+      for (const off of unsubscribe) off();
+      this.removeEventListener('error', onError);
+      this.removeEventListener('close', end);
+      this.#iterators.delete(end);
+      settle();
+    };
+    this.addEventListener('error', onError);
+    this.addEventListener('close', end);
+    this.#iterators.add(end);
+    if (core.readyState === 2) end();
+    const self = this;
+    return {
+      next() {
+        return new Promise((resolve, reject) => {
+          waiting = { resolve, reject };
+          settle();
+        });
+      },
+      return() {
+        end();
+        queue.length = 0;
+        failure = null;
+        if (self.#core !== null) self.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
   /** Closes the source and releases its memory now; the object is unusable afterwards. */
   free() {
     const core = EventSource.#of(this, 'free');
     this.#core = null;
     core.close();
+    this.#ended();
     if (this.#busy > 0) this.#freeLater = true;
     else core.free();
   }

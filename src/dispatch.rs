@@ -33,7 +33,8 @@ pub(crate) struct Listeners {
 }
 
 impl Listeners {
-    fn take_id(&self) -> u64 {
+    /// A new id, unique among this source's listeners and watchers.
+    pub(crate) fn take_id(&self) -> u64 {
         let id = self.next_id.get().wrapping_add(1);
         self.next_id.set(id);
         id

@@ -55,8 +55,10 @@
 //! like the browser's `EventSource` (it reconnects by itself, after its reconnection time).
 #![deny(missing_docs, missing_debug_implementations)]
 
+mod batch;
 #[cfg(feature = "fetch")]
 mod bytes;
+mod close_on;
 mod dispatch;
 mod error;
 mod event;
@@ -72,8 +74,11 @@ mod options;
 pub mod parser;
 mod ready_state;
 mod response;
+#[cfg(feature = "fetch")]
+mod resume;
 mod retry;
 mod source;
+mod state;
 mod stream;
 mod supervisor;
 mod support;
@@ -81,6 +86,7 @@ mod timer;
 mod transport;
 mod url;
 
+pub use batch::Every;
 pub use error::{DecodeError, Error};
 #[cfg(feature = "reconnect")]
 pub use event::ReconnectEvent;
@@ -88,13 +94,14 @@ pub use event::{ErrorEvent, MessageEvent, SourceEvent};
 pub use listener::Listener;
 #[cfg(feature = "reconnect")]
 pub use options::ShouldRetry;
+pub use options::{CloseOn, EventSourceOptions, Transport};
 #[cfg(feature = "fetch")]
-pub use options::{Credentials, HeaderProvider, HeadersFuture};
-pub use options::{EventSourceOptions, Transport};
+pub use options::{Credentials, HeaderProvider, HeadersFuture, Resume};
 pub use ready_state::ReadyState;
 pub use retry::{parse_retry_after, parse_retry_after_at, Failure, MAX_TIMER_MS};
 #[cfg(feature = "reconnect")]
 pub use retry::{Backoff, Decision, RetryPolicy};
 pub use source::EventSource;
-pub use stream::{EventStream, MessageStream};
+pub use state::{LastError, SourceState};
+pub use stream::{EventStream, MessageStream, StateStream};
 pub use support::is_supported;

@@ -28,6 +28,7 @@ pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Supervi
             last_event_id: options.last_event_id.clone(),
             #[cfg(feature = "fetch")]
             idle_timeout_ms: options.idle_timeout_ms,
+            close_on: options.close_on.clone(),
         },
     );
     #[cfg(feature = "reconnect")]

@@ -5,6 +5,10 @@ use std::{fmt, rc::Rc};
 #[cfg(feature = "fetch")]
 use std::{future::Future, pin::Pin};
 
+pub use crate::close_on::CloseOn;
+#[cfg(feature = "fetch")]
+pub use crate::resume::Resume;
+
 #[cfg(feature = "reconnect")]
 use crate::retry::{Failure, RetryPolicy};
 
@@ -170,6 +174,13 @@ pub struct EventSourceOptions {
     /// A request body (fetch transport). Default: none.
     #[cfg(feature = "fetch")]
     pub body: Option<String>,
+    /// How to continue the stream once a response has started (fetch transport): later
+    /// attempts send this request instead of the original one, with `Last-Event-ID`. Without
+    /// it, a request whose method is not idempotent (`POST`, `PATCH`) is sent again only if it
+    /// failed before its response started: once a stream has opened, its end or failure is
+    /// fatal, with a message that says to set `resume`. Default: none.
+    #[cfg(feature = "fetch")]
+    pub resume: Option<Resume>,
     /// The fetch `credentials` mode. Default: `include` when `with_credentials`, else
     /// `same-origin` (what `EventSource` does).
     #[cfg(feature = "fetch")]
@@ -197,6 +208,12 @@ pub struct EventSourceOptions {
     pub idle_timeout_ms: Option<u32>,
     /// The last event ID to start from, sent on the first connection too. Default: none.
     pub last_event_id: Option<String>,
+    /// When the stream is complete: after the matching event is delivered the source closes,
+    /// does not reconnect, and dispatches `close`. A stream that ends or breaks before it is
+    /// *truncated* ([`Failure::Truncated`](crate::Failure::Truncated), `error` events with
+    /// `kind` `"truncated"`) and reconnects from the last event ID. Default: none (the
+    /// browser's behaviour: a stream never completes).
+    pub close_on: Option<CloseOn>,
     /// The query parameter that carries the last event ID. The browser's `EventSource` (which
     /// cannot set headers) uses it when this crate reopens it ([`retry`](Self::retry),
     /// `lastEventId`, lifecycle triggers); default `"lastEventId"`. The fetch transport uses it
@@ -320,6 +337,19 @@ impl EventSourceOptions {
         self
     }
 
+    /// Sets [`resume`](Self::resume).
+    #[cfg(feature = "fetch")]
+    pub fn resume(mut self, resume: Resume) -> Self {
+        self.resume = Some(resume);
+        self
+    }
+
+    /// Sets [`close_on`](Self::close_on).
+    pub fn close_on(mut self, close_on: CloseOn) -> Self {
+        self.close_on = Some(close_on);
+        self
+    }
+
     /// Sets [`last_event_id_param`](Self::last_event_id_param).
     pub fn last_event_id_param(mut self, name: impl Into<String>) -> Self {
         self.last_event_id_param = Some(name.into());
@@ -391,6 +421,8 @@ impl EventSourceOptions {
             Some("body")
         } else if self.fetch.is_some() {
             Some("fetch")
+        } else if self.resume.is_some() {
+            Some("resume")
         } else if self.idle_timeout_ms.is_some() {
             Some("idleTimeout")
         } else if !credentials_fit {

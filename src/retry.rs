@@ -137,6 +137,10 @@ pub enum Failure {
     /// injected `fetch` that resolved to something that is not a `Response`. Fatal: retrying
     /// would fail the same way.
     Request,
+    /// The stream ended or broke before the event that completes it
+    /// ([`close_on`](crate::EventSourceOptions::close_on)). Retryable: the next attempt resumes
+    /// from the last event ID.
+    Truncated,
 }
 
 impl Failure {
@@ -145,7 +149,11 @@ impl Failure {
     /// (including 204 and other 4xx) and a wrong `Content-Type` are fatal.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Failure::Network | Failure::IdleTimeout | Failure::Unknown | Failure::Headers => true,
+            Failure::Network
+            | Failure::IdleTimeout
+            | Failure::Unknown
+            | Failure::Headers
+            | Failure::Truncated => true,
             Failure::Status { status, .. } => {
                 matches!(status, 408 | 429) || (500..=599).contains(status)
             }
@@ -154,7 +162,7 @@ impl Failure {
     }
 
     /// A short label for events and logs: `network`, `status`, `content-type`, `idle`,
-    /// `unknown`, `headers`, `request`.
+    /// `unknown`, `headers`, `request`, `truncated`.
     pub fn kind(&self) -> &'static str {
         match self {
             Failure::Network => "network",
@@ -164,6 +172,7 @@ impl Failure {
             Failure::Unknown => "unknown",
             Failure::Headers => "headers",
             Failure::Request => "request",
+            Failure::Truncated => "truncated",
         }
     }
 }

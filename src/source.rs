@@ -12,7 +12,7 @@ use crate::event::{as_message, ErrorEvent, MessageEvent};
 use crate::supervisor::Supervisor;
 use crate::support::{error_message, json_parse};
 
-use crate::{DecodeError, Error, EventSourceOptions, Listener, ReadyState};
+use crate::{DecodeError, Error, EventSourceOptions, Every, Listener, ReadyState, SourceState};
 
 /// A connection to a Server-Sent Events endpoint.
 ///
@@ -101,6 +101,99 @@ impl EventSource {
     /// Whether credentials are sent with cross-origin requests.
     pub fn with_credentials(&self) -> bool {
         self.supervisor().with_credentials()
+    }
+
+    /// The source's state now: readyState, the attempt count, when the next attempt starts, the
+    /// last error, the last event ID and how many events arrived. For UI frameworks: read it
+    /// when [`on_state_change`](Self::on_state_change) or
+    /// [`state_changes`](Self::state_changes) says it changed.
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events")?;
+    /// let state = source.state();
+    /// println!("{:?}, {} events", state.ready_state, state.events_received);
+    /// # Ok::<(), eventsource_wasm::Error>(())
+    /// ```
+    pub fn state(&self) -> SourceState {
+        self.supervisor().state()
+    }
+
+    /// Calls `callback` with the new state after every change (a connection that opens or
+    /// fails, a retry scheduled, each event received, the close). Dropping the handle stops it.
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events")?;
+    /// let _watch = source.on_state_change(|state| println!("{:?}", state.ready_state));
+    /// # Ok::<(), eventsource_wasm::Error>(())
+    /// ```
+    pub fn on_state_change(&self, mut callback: impl FnMut(&SourceState) + 'static) -> Listener {
+        let weak = Rc::downgrade(self.supervisor());
+        let watcher = move || {
+            if let Some(supervisor) = weak.upgrade() {
+                callback(&supervisor.state());
+            }
+        };
+        let id = self
+            .supervisor()
+            .watch_state(Rc::new(RefCell::new(watcher)));
+        Listener::new(Rc::downgrade(self.supervisor()), id)
+    }
+
+    /// Calls `callback` with the server events that arrived since its last call, in order, at
+    /// most once per animation frame ([`Every::Frame`]) or per interval: for UIs that render
+    /// a stream (tokens, ticks) at frame rate. The events are plain [`parser::Event`]s; none
+    /// becomes a `MessageEvent` unless another listener wants it. Every event reaches the
+    /// callback exactly once, across reconnections; what is queued when the source closes is
+    /// delivered at once. With the browser's `EventSource` it receives `message` events (use
+    /// [`on_batch_of`](Self::on_batch_of) for named ones); with the fetch transport, every
+    /// event.
+    ///
+    /// [`parser::Event`]: crate::parser::Event
+    ///
+    /// ```no_run
+    /// use eventsource_wasm::{EventSource, Every};
+    /// # let source = EventSource::new("/events")?;
+    /// let _batch = source.on_batch(Every::Frame, |events| {
+    ///     let text: String = events.iter().map(|event| event.data.as_str()).collect();
+    ///     println!("{} new events: {text}", events.len());
+    /// });
+    /// # Ok::<(), eventsource_wasm::Error>(())
+    /// ```
+    pub fn on_batch(
+        &self,
+        every: Every,
+        callback: impl FnMut(&[crate::parser::Event]) + 'static,
+    ) -> Listener {
+        self.batch(None, every, callback)
+    }
+
+    /// [`on_batch`](Self::on_batch) for the events of `types` only.
+    pub fn on_batch_of(
+        &self,
+        types: &[&str],
+        every: Every,
+        callback: impl FnMut(&[crate::parser::Event]) + 'static,
+    ) -> Listener {
+        let types = types.iter().map(|t| (*t).to_owned()).collect();
+        self.batch(Some(types), every, callback)
+    }
+
+    pub(crate) fn batch(
+        &self,
+        types: Option<Vec<String>>,
+        every: Every,
+        callback: impl FnMut(&[crate::parser::Event]) + 'static,
+    ) -> Listener {
+        let id = self
+            .supervisor()
+            .add_batch(every, types, Rc::new(RefCell::new(callback)));
+        Listener::new(Rc::downgrade(self.supervisor()), id)
+    }
+
+    /// A number that moves on whenever [`state`](Self::state) changes.
+    #[cfg(feature = "js")]
+    pub(crate) fn state_version(&self) -> u64 {
+        self.supervisor().state_version()
     }
 
     /// The `lastEventId` of the most recent message delivered to any listener or stream of this

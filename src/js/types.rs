@@ -63,6 +63,73 @@ export interface EventSourceOptions {
   pauseWhenHidden?: boolean;
   /** Reconnect when the page is restored from the back/forward cache. */
   reopenOnPageshow?: boolean;
+  /**
+   * When the stream is complete: an event type (e.g. `'done'`) or a predicate of the event (e.g.
+   * `(e) => e.data === '[DONE]'`). After that event is delivered the source closes without
+   * reconnecting and dispatches `close` with `reason: 'done'`. A stream that ends or breaks
+   * before it is *truncated*: an `error` with `kind: 'truncated'`, retried (under `retry`, by its
+   * policy) and resumed from the last event ID. Without `closeOn`, a stream never completes (the
+   * browser's behaviour). With the browser's EventSource a predicate sees `message` events and
+   * the types that have listeners.
+   */
+  closeOn?: string | ((event: SourceMessageEvent) => boolean);
+  /**
+   * How later attempts continue once a response has started (fetch transport): e.g.
+   * `{ method: 'GET', url: (lastEventId) => '/chat/' + lastEventId.split(':')[0] }`, sent with
+   * `Last-Event-ID` (or `lastEventIdParam`), without the body. Without it, a request whose method
+   * is not idempotent (`POST`, `PATCH`) is sent again only if it failed before its response
+   * started; once its stream has opened, its end or failure is fatal, with a message that says
+   * to set `resume`.
+   */
+  resume?: ResumeOptions;
+  /** Closes the source when this signal aborts (also ending its iterators and streams). */
+  signal?: AbortSignal;
+}
+
+/** The state of a source (`getSnapshot()`): a frozen object, replaced whenever it changes. */
+export interface EventSourceSnapshot {
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSED. */
+  readonly readyState: 0 | 1 | 2;
+  /** Consecutive failed attempts since the connection was last open (0 while it is open). */
+  readonly attempt: number;
+  /** When the next attempt starts (`Date.now()` time), while a retry wait is pending. */
+  readonly nextRetryAt: number | null;
+  /** The latest connection error, until the connection opens again. */
+  readonly lastError: {
+    readonly kind: "connection" | "truncated";
+    readonly message: string;
+    readonly status: number | null;
+    readonly fatal: boolean;
+  } | null;
+  readonly lastEventId: string;
+  /** Server events received since the source was created. */
+  readonly eventsReceived: number;
+}
+
+/** A server event as `onBatch` delivers it: a plain object, no `MessageEvent`. */
+export interface BatchEvent {
+  readonly type: string;
+  readonly data: string;
+  readonly lastEventId: string;
+}
+
+/** Options of `onBatch`. */
+export interface BatchOptions {
+  /** `'frame'` (default): at most once per animation frame (every 16 ms without frames). */
+  every?: "frame" | number;
+  /**
+   * The event types to batch. Default: every event with the fetch transport, `message` events
+   * with the browser's EventSource (which fires only the types named somewhere).
+   */
+  types?: string[];
+}
+
+/** How a stream continues after its first response (see `EventSourceOptions.resume`). */
+export interface ResumeOptions {
+  /** Default: `'GET'`. */
+  method?: string;
+  /** The URL, or a function of the last event ID that returns it. */
+  url: string | ((lastEventId: string) => string);
 }
 
 /** The reconnection policy. */
@@ -92,9 +159,9 @@ export interface RetryFailure {
    * `content-type` (not text/event-stream), `idle` (the idle timeout), `unknown` (the browser's
    * EventSource gave up, and a probe request could not tell why), `headers` (the headers function failed),
    * `request` (the request cannot be made: an invalid header, or an injected fetch that did not
-   * resolve to a Response).
+   * resolve to a Response), `truncated` (with `closeOn`: the stream ended before its last event).
    */
-  kind: "network" | "status" | "content-type" | "idle" | "unknown" | "headers" | "request";
+  kind: "network" | "status" | "content-type" | "idle" | "unknown" | "headers" | "request" | "truncated";
   status: number | null;
   /** The default classification. */
   retryable: boolean;
@@ -113,10 +180,13 @@ export interface ReconnectingEvent extends Event {
   readonly target: EventSource;
 }
 
-/** An `error` event for the connection itself. */
+/**
+ * An `error` event for the connection itself; `kind: 'truncated'` when, with `closeOn`, the
+ * stream ended or broke before the event that completes it.
+ */
 export interface ConnectionErrorEvent extends Event {
   readonly type: "error";
-  readonly kind: "connection";
+  readonly kind: "connection" | "truncated";
   /** `true` while the browser reconnects on its own (readyState CONNECTING). */
   readonly reconnecting: boolean;
   /** `true` when the browser gave up (readyState CLOSED): HTTP error, wrong Content-Type, 204. */
@@ -169,6 +239,17 @@ export interface ParseErrorEvent extends Event {
   readonly target: EventSource;
 }
 
+/**
+ * Dispatched when the source closes by itself: `reason: 'done'` after the event `closeOn` waits
+ * for, `'error'` after the fatal `error` event. (Not dispatched by `close()`.)
+ */
+export interface SourceCloseEvent extends Event {
+  readonly type: "close";
+  readonly reason: "done" | "error";
+  readonly message: string;
+  readonly target: EventSource;
+}
+
 /** What `error` listeners receive. */
 export type SourceErrorEvent = ConnectionErrorEvent | JsonErrorEvent | ParseErrorEvent;
 
@@ -197,6 +278,7 @@ export interface EventSourceEventMap {
   message: SourceMessageEvent;
   error: SourceErrorEvent;
   reconnecting: ReconnectingEvent;
+  close: SourceCloseEvent;
 }
 
 // The typed members of the `EventSource` class, merged into its declaration. (The crate never
@@ -242,5 +324,26 @@ export interface EventSource {
     type: string,
     callback: (this: EventSource, value: T, event: SourceMessageEvent) => unknown,
   ): () => void;
+  /** The state as a frozen object: the same object until the state changes. */
+  getSnapshot(): EventSourceSnapshot;
+  /**
+   * Calls `callback()` after every change of the state (what `useSyncExternalStore`, Svelte
+   * stores and Vue refs take). Returns a function that unsubscribes.
+   */
+  subscribe(callback: () => void): () => void;
+  /**
+   * Calls `callback(events)` with the events that arrived since its last call, in order, at most
+   * once per frame (or per `every` ms); each event reaches it exactly once, across reconnects.
+   * Returns a function that unsubscribes.
+   */
+  onBatch(callback: (this: void, events: BatchEvent[]) => unknown, options?: BatchOptions): () => void;
+  /**
+   * `for await (const event of source)`: the `message` events, until the source closes (or
+   * `closeOn` completes it); a fatal error is thrown (after the events before it); `break`
+   * closes the source.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<SourceMessageEvent>;
+  /** A `ReadableStream` of the events of `options.types` (default `['message']`), ending as the iterator does. */
+  stream(options?: { types?: string[] }): ReadableStream<SourceMessageEvent>;
 }
 "#;

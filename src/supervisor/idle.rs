@@ -77,5 +77,6 @@ fn timed_out(transport: &Transport, timeout_ms: u32) -> Outcome {
         info: ErrorInfo::message(message),
         opened_at,
         browser_retries: true,
+        repeatable: true,
     })
 }

@@ -13,6 +13,7 @@ mod lifecycle;
 mod policy;
 mod report;
 mod run;
+mod state;
 mod wait;
 
 use std::borrow::Cow;
@@ -24,7 +25,11 @@ use wasm_bindgen::{JsCast, JsValue};
 #[cfg(feature = "reconnect")]
 pub(crate) use self::lifecycle::Triggers;
 pub(crate) use self::policy::Policy;
+pub(crate) use self::state::StateCallback;
+use crate::batch::{BatchCallback, Batches, Every};
+use crate::close_on::CloseOn;
 use crate::dispatch::{CloseCallback, Listeners, RawCallback};
+use crate::state::{LastError, SourceState};
 use crate::transport::{Sink, Transport};
 use crate::ReadyState;
 
@@ -35,8 +40,8 @@ enum Phase {
     Attempt,
     /// A failure was reported; the next attempt has not started (CONNECTING).
     Between,
-    /// Giving up: the fatal error is being dispatched (CLOSED).
-    GivingUp,
+    /// Ending by itself: the fatal error or the `close` event is being dispatched (CLOSED).
+    Ending,
 }
 
 /// The supervisor of one source.
@@ -63,6 +68,12 @@ pub(crate) struct Supervisor {
     /// The latest message from the browser's `EventSource`, whose `lastEventId` is read only
     /// when asked for.
     last_event: RefCell<Option<web_sys::Event>>,
+    /// When the stream is complete (`close_on`).
+    close_on: Option<CloseOn>,
+    /// The attempt count, the next retry, the last error, the events received.
+    state: state::Tracker,
+    /// Batch listeners.
+    batches: Batches,
 }
 
 /// What a supervisor is made with, besides its transport.
@@ -73,6 +84,8 @@ pub(crate) struct Settings {
     /// Fail an attempt when nothing arrives for this long (fetch transport).
     #[cfg(feature = "fetch")]
     pub(crate) idle_timeout_ms: Option<u32>,
+    /// When the stream is complete.
+    pub(crate) close_on: Option<CloseOn>,
 }
 
 impl Supervisor {
@@ -93,9 +106,23 @@ impl Supervisor {
             idle: idle::Idle::new(settings.idle_timeout_ms),
             last_event_id: RefCell::new(settings.last_event_id.unwrap_or_default()),
             last_event: RefCell::new(None),
+            close_on: settings.close_on,
+            state: state::Tracker::default(),
+            batches: Batches::default(),
         });
         let sink: Weak<dyn Sink> = Rc::downgrade(&supervisor) as Weak<dyn Sink>;
         supervisor.transport.bind(sink);
+        // The event that completes the stream must reach the supervisor even when no listener
+        // wants it (the browser's EventSource fires only the types that have listeners).
+        let completing = match &supervisor.close_on {
+            Some(CloseOn::Type(event_type)) => Some(event_type.clone()),
+            Some(CloseOn::When(_)) => Some(Cow::Borrowed("message")),
+            None => None,
+        };
+        if let Some(event_type) = completing {
+            let callback: RawCallback = Rc::new(RefCell::new(|_: &web_sys::Event| {}));
+            supervisor.add(event_type, callback);
+        }
         wasm_bindgen_futures::spawn_local(run::run(Rc::downgrade(&supervisor)));
         supervisor
     }
@@ -105,7 +132,7 @@ impl Supervisor {
     }
 
     pub(crate) fn ready_state(&self) -> ReadyState {
-        if self.is_closed() || self.phase.get() == Phase::GivingUp {
+        if self.is_closed() || self.phase.get() == Phase::Ending {
             return ReadyState::Closed;
         }
         if self.paused.get() || self.phase.get() == Phase::Between {
@@ -124,6 +151,34 @@ impl Supervisor {
 
     pub(crate) fn raw(&self) -> Option<web_sys::EventSource> {
         self.transport.raw()
+    }
+
+    /// The source's state now.
+    pub(crate) fn state(&self) -> SourceState {
+        SourceState {
+            ready_state: self.ready_state(),
+            attempt: self.state.attempt.get(),
+            next_retry_at: self.state.next_retry_at.get(),
+            last_error: self.state.last_error.borrow().clone(),
+            last_event_id: self.last_event_id(),
+            events_received: self.state.events_received.get(),
+        }
+    }
+
+    /// Moves on whenever the state changes.
+    #[cfg(feature = "js")]
+    pub(crate) fn state_version(&self) -> u64 {
+        self.state.version.get()
+    }
+
+    /// Runs `callback` after every change of state, until the source closes; returns an id
+    /// for [`Supervisor::remove`].
+    pub(crate) fn watch_state(&self, callback: StateCallback) -> u64 {
+        let id = self.listeners.take_id();
+        if !self.is_closed() {
+            self.state.watch(id, callback);
+        }
+        id
     }
 
     pub(crate) fn last_event_id(&self) -> String {
@@ -157,8 +212,32 @@ impl Supervisor {
         self.listeners.watch_close(callback)
     }
 
-    /// Removes a listener or close watcher. Unknown ids are ignored.
+    /// Registers a batch listener of `types` (`None`: every type the transport sees); returns
+    /// its id for [`Supervisor::remove`].
+    pub(crate) fn add_batch(
+        &self,
+        every: Every,
+        types: Option<Vec<String>>,
+        callback: BatchCallback,
+    ) -> u64 {
+        let id = self.listeners.take_id();
+        if self.is_closed() {
+            return id;
+        }
+        self.batches.add(id, every, types, callback);
+        // The browser's EventSource fires only the types that have a listener.
+        for event_type in self.batches.types() {
+            self.transport.listen(&event_type);
+        }
+        id
+    }
+
+    /// Removes a listener, close watcher, state watcher or batch listener. Unknown ids are
+    /// ignored.
     pub(crate) fn remove(&self, id: u64) {
+        if self.state.unwatch(id) || self.batches.remove(id) {
+            return;
+        }
         if let Some(event_type) = self.listeners.remove(id) {
             if !self.listeners.has(&event_type) {
                 self.transport.unlisten(&event_type);
@@ -196,7 +275,11 @@ impl Supervisor {
             let lifecycle = std::mem::take(&mut *self.lifecycle.borrow_mut());
             drop(lifecycle);
         }
+        self.batches.flush_all();
         self.listeners.close();
+        self.state.changed();
+        self.state.release();
+        self.batches.release();
     }
 }
 
@@ -206,11 +289,12 @@ impl Sink for Supervisor {
     }
 
     fn wants(&self, event_type: &str) -> bool {
-        self.listeners.has(event_type)
+        self.listeners.has(event_type) || matches!(self.close_on, Some(CloseOn::When(_)))
     }
 
     fn dispatch(&self, event_type: &str, event: &web_sys::Event) {
         self.listeners.dispatch(event_type, event);
+        self.check_complete(event_type, event);
     }
 
     fn dispatch_browser(&self, event_type: &str, event: &web_sys::Event) {
@@ -221,8 +305,13 @@ impl Sink for Supervisor {
         // and `error` is a server message, so only those two names need a type check.
         if !matches!(event_type, "open" | "error") || event.has_type::<web_sys::MessageEvent>() {
             *self.last_event.borrow_mut() = Some(event.clone());
+            self.received();
+            if self.batches.wants(event_type) {
+                self.batches.push(browser_event(event_type, event));
+            }
         }
         self.listeners.dispatch(event_type, event);
+        self.check_complete(event_type, event);
     }
 
     #[cfg(feature = "fetch")]
@@ -238,6 +327,32 @@ impl Sink for Supervisor {
         Supervisor::last_event_id(self)
     }
 
+    fn opened(&self) {
+        self.state.opened();
+        self.state.changed();
+    }
+
+    fn received(&self) {
+        let state = &self.state;
+        state
+            .events_received
+            .set(state.events_received.get().wrapping_add(1));
+        state.changed();
+    }
+
+    fn browser_reconnecting(&self, event: &web_sys::Event) {
+        let error = LastError {
+            kind: "connection",
+            message: "the connection was interrupted; the browser is reconnecting".to_owned(),
+            status: None,
+            fatal: false,
+        };
+        let attempt = self.state.attempt.get().saturating_add(1);
+        self.state.failed(error, attempt, None);
+        self.state.changed();
+        self.listeners.dispatch("error", event);
+    }
+
     #[cfg(feature = "fetch")]
     fn server_retry(&self, ms: u32) {
         self.policy.borrow_mut().server_retry(ms);
@@ -251,6 +366,55 @@ impl Sink for Supervisor {
     #[cfg(feature = "fetch")]
     fn event_too_large(&self, message: &str) {
         report::dispatch_event_too_large(self, message);
+    }
+
+    #[cfg(feature = "fetch")]
+    fn wants_batch(&self, event_type: &str) -> bool {
+        self.batches.wants(event_type)
+    }
+
+    #[cfg(feature = "fetch")]
+    fn batch(&self, event: crate::parser::Event) {
+        self.batches.push(event);
+    }
+}
+
+/// A browser `MessageEvent` as a plain event (for batch listeners).
+fn browser_event(event_type: &str, event: &web_sys::Event) -> crate::parser::Event {
+    let text = |key: &str| {
+        crate::support::prop(event, key)
+            .as_string()
+            .unwrap_or_default()
+    };
+    crate::parser::Event {
+        event_type: event_type.to_owned(),
+        data: text("data"),
+        last_event_id: text("lastEventId"),
+    }
+}
+
+impl Supervisor {
+    /// Completes the stream if `event` (just delivered) is the one `close_on` waits for.
+    fn check_complete(&self, event_type: &str, event: &web_sys::Event) {
+        let done = match &self.close_on {
+            None => return,
+            Some(CloseOn::Type(wanted)) => {
+                wanted == event_type
+                    && (!matches!(event_type, "open" | "error")
+                        || event.has_type::<web_sys::MessageEvent>())
+            }
+            Some(CloseOn::When(predicate)) => match event.dyn_ref::<web_sys::MessageEvent>() {
+                Some(message) => predicate(&crate::MessageEvent::from_raw(message.clone())),
+                None => false,
+            },
+        };
+        if done && !self.is_closed() {
+            self.stop_all();
+            self.phase.set(Phase::Ending);
+            self.batches.flush_all();
+            report::dispatch_close(self, "done", "the stream is complete");
+            self.finish_close();
+        }
     }
 }
 

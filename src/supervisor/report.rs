@@ -34,7 +34,7 @@ fn error_event(
     set(
         &event,
         "reconnecting",
-        &JsValue::from_bool(kind == "connection" && !fatal),
+        &JsValue::from_bool(kind != "parse" && !fatal),
     );
     set(&event, "message", &message.into());
     Some(event)
@@ -44,15 +44,27 @@ fn error_event(
 /// dispatched with the message and status set on it; otherwise a new one carries everything
 /// the transport learnt. Then hands the dispatched event (if anybody listened) to the
 /// transport's `after_dispatch`.
-pub(super) fn dispatch_failure(supervisor: &Supervisor, info: ErrorInfo, fatal: bool) {
+pub(super) fn dispatch_failure(
+    supervisor: &Supervisor,
+    failure: &Failure,
+    info: ErrorInfo,
+    fatal: bool,
+) {
+    let truncated = *failure == Failure::Truncated;
+    let kind = if truncated { "truncated" } else { "connection" };
     let after_dispatch = info.after_dispatch;
     let event = match info.event {
         Some(event) => {
+            if truncated {
+                set(&event, "kind", &kind.into());
+                set(&event, "fatal", &JsValue::from_bool(fatal));
+                set(&event, "reconnecting", &JsValue::from_bool(!fatal));
+            }
             set(&event, "status", &status_value(info.status));
             set(&event, "message", &info.message.as_str().into());
             Some(event)
         }
-        None => error_event(supervisor, "connection", fatal, &info.message).inspect(|event| {
+        None => error_event(supervisor, kind, fatal, &info.message).inspect(|event| {
             let text = |text: Option<String>| text.map_or(JsValue::NULL, |t| JsValue::from_str(&t));
             set(event, "status", &status_value(info.status));
             set(event, "statusText", &text(info.status_text));
@@ -66,6 +78,20 @@ pub(super) fn dispatch_failure(supervisor: &Supervisor, info: ErrorInfo, fatal: 
     if let Some(after_dispatch) = after_dispatch {
         after_dispatch(event);
     }
+}
+
+/// Announces that the source closed by itself: `reason` `"done"` (the stream is complete) or
+/// `"error"` (it gave up, after the fatal `error` event).
+pub(super) fn dispatch_close(supervisor: &Supervisor, reason: &str, message: &str) {
+    if !supervisor.wants("close") {
+        return;
+    }
+    let Ok(event) = web_sys::Event::new("close") else {
+        return;
+    };
+    set(&event, "reason", &reason.into());
+    set(&event, "message", &message.into());
+    supervisor.dispatch("close", &event);
 }
 
 /// Reports an event the parser dropped (larger than `maxEventSize`): the connection stays open.

@@ -4,8 +4,9 @@
 use std::rc::{Rc, Weak};
 
 use super::{report, wait, Phase, Supervisor};
-use crate::retry::Decision;
-use crate::transport::{Ended, Outcome};
+use crate::retry::{Decision, Failure};
+use crate::state::LastError;
+use crate::transport::{Ended, ErrorInfo, Outcome};
 
 /// Runs attempts until the source closes or the policy gives up.
 pub(super) async fn run(weak: Weak<Supervisor>) {
@@ -59,6 +60,20 @@ async fn supervise(
     }
 }
 
+/// The state's summary of a failure.
+fn last_error(failure: &Failure, info: &ErrorInfo, fatal: bool) -> LastError {
+    LastError {
+        kind: if *failure == Failure::Truncated {
+            "truncated"
+        } else {
+            "connection"
+        },
+        message: info.message.clone(),
+        status: info.status,
+        fatal,
+    }
+}
+
 impl Supervisor {
     /// Decides after a failed attempt; reports it. Returns the wait before the next attempt,
     /// or `None` when the source gave up (and is closed).
@@ -66,7 +81,17 @@ impl Supervisor {
         self: &Rc<Self>,
         ended: Ended,
     ) -> Option<impl std::future::Future<Output = bool>> {
-        let (decision, retryable) = self.policy.borrow_mut().decide(&ended);
+        let mut ended = ended;
+        // With `close_on`, a stream that opened and then ended or broke was cut short.
+        if self.close_on.is_some() && ended.failure == Failure::Network && ended.opened_at.is_some()
+        {
+            ended.failure = Failure::Truncated;
+        }
+        let (decision, retryable) = if ended.repeatable {
+            self.policy.borrow_mut().decide(&ended)
+        } else {
+            (Decision::GiveUp { attempts: 0 }, false)
+        };
         let managed = self.policy.borrow().is_managed();
         let Ended { failure, info, .. } = ended;
         match decision {
@@ -77,8 +102,17 @@ impl Supervisor {
                     info.message.push_str(&attempts.to_string());
                     info.message.push_str(" retries)");
                 }
-                self.phase.set(Phase::GivingUp);
-                report::dispatch_failure(self, info, true);
+                self.phase.set(Phase::Ending);
+                // The events that arrived before the end reach batch listeners before it.
+                self.batches.flush_all();
+                let message = info.message.clone();
+                let error = last_error(&failure, &info, true);
+                self.state.failed(error, self.state.attempt.get(), None);
+                self.state.changed();
+                report::dispatch_failure(self, &failure, info, true);
+                if !self.is_closed() {
+                    report::dispatch_close(self, "error", &message);
+                }
                 self.finish_close();
                 None
             }
@@ -87,7 +121,17 @@ impl Supervisor {
                 let status = info.status;
                 // The timer is set before the events, so a listener can cut it short.
                 let wait = wait::sleep(&Rc::downgrade(self), delay_ms);
-                report::dispatch_failure(self, info, false);
+                // Without a policy, the attempts are counted here.
+                let attempt = if managed {
+                    attempt
+                } else {
+                    self.state.attempt.get().saturating_add(1)
+                };
+                let retry_at = js_sys::Date::now() + f64::from(delay_ms);
+                let error = last_error(&failure, &info, false);
+                self.state.failed(error, attempt, Some(retry_at));
+                self.state.changed();
+                report::dispatch_failure(self, &failure, info, false);
                 if managed && !self.is_closed() {
                     report::dispatch_reconnecting(
                         self, attempt, delay_ms, &failure, &reason, status,

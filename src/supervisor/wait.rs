@@ -97,6 +97,8 @@ impl Supervisor {
         self.transport.interrupt();
         // A pending retry wait ends; the loop then waits for `resume`.
         self.cancel_timer();
+        self.state.next_retry_at.set(None);
+        self.state.changed();
     }
 
     /// Reconnects after a pause, from the last event ID.
@@ -109,5 +111,6 @@ impl Supervisor {
         if let Some(resolve) = waiter {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
+        self.state.changed();
     }
 }

@@ -35,12 +35,25 @@ pub(crate) trait Sink {
     fn set_last_event_id(&self, id: &str);
     /// The last event ID to reconnect from.
     fn last_event_id(&self) -> String;
+    /// The connection opened (readyState OPEN).
+    fn opened(&self);
+    /// A server event arrived (whether or not anybody listens to its type).
+    fn received(&self);
+    /// The browser's `EventSource` lost its connection and reconnects by itself: its `error`
+    /// event, for the listeners.
+    fn browser_reconnecting(&self, event: &web_sys::Event);
     /// The server set the reconnection time (`retry:`), in milliseconds.
     #[cfg(feature = "fetch")]
     fn server_retry(&self, ms: u32);
     /// Bytes arrived (or the response did): the idle timeout starts again.
     #[cfg(feature = "fetch")]
     fn progress(&self);
+    /// Whether a batch listener wants events of `event_type`.
+    #[cfg(feature = "fetch")]
+    fn wants_batch(&self, event_type: &str) -> bool;
+    /// A server event for the batch listeners.
+    #[cfg(feature = "fetch")]
+    fn batch(&self, event: crate::parser::Event);
     /// An event was dropped for being larger than the maximum event size; the stream goes on.
     #[cfg(feature = "fetch")]
     fn event_too_large(&self, message: &str);
@@ -69,6 +82,9 @@ pub(crate) struct Ended {
     /// What the browser's `EventSource` does after this failure when no retry policy is set:
     /// reconnect after its reconnection time (`true`), or give up.
     pub(crate) browser_retries: bool,
+    /// Whether the request may be sent again: `false` for a request that is not idempotent
+    /// (POST) once its response started, unless a `resume` request says how to continue.
+    pub(crate) repeatable: bool,
 }
 
 /// A failure, described for the `error` event.

@@ -218,6 +218,9 @@ impl Native {
                 if let Some(native) = weak.upgrade() {
                     if event.dyn_ref::<web_sys::MessageEvent>().is_none() {
                         native.opened_at.set(Some(js_sys::Date::now()));
+                        if let Some(sink) = native.sink() {
+                            sink.opened();
+                        }
                     }
                 }
             })
@@ -252,7 +255,7 @@ impl Native {
             !url_id.is_empty() && *url_id != sink.last_event_id()
         };
         if !self.managed && !stale {
-            sink.dispatch("error", event);
+            sink.browser_reconnecting(event);
             return;
         }
         self.raw.borrow().close();
@@ -266,6 +269,7 @@ impl Native {
             },
             opened_at: self.opened_at.take(),
             browser_retries: true,
+            repeatable: true,
         }));
     }
 
@@ -280,6 +284,7 @@ impl Native {
                 },
                 opened_at,
                 browser_retries: false,
+                repeatable: true,
             })
         };
         // Nothing would use what the probe learns: no request.
@@ -311,6 +316,7 @@ impl Native {
                 },
                 opened_at: native.opened_at.take(),
                 browser_retries: false,
+                repeatable: true,
             });
             native.finish(attempt, outcome);
         });
@@ -335,6 +341,7 @@ impl Native {
                     info: ErrorInfo::message(message),
                     opened_at: None,
                     browser_retries: false,
+                    repeatable: true,
                 });
             }
         };

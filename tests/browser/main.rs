@@ -19,6 +19,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[cfg(all(feature = "fetch", feature = "reconnect"))]
 mod reconnect;
+#[cfg(all(feature = "fetch", feature = "reconnect"))]
+mod streaming;
 
 #[path = "support.rs"]
 mod support;

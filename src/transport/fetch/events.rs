@@ -97,8 +97,18 @@ impl Deliverer {
                 Found::Event(event) => {
                     let index = made.next().flatten();
                     sink.set_last_event_id(&event.last_event_id);
+                    sink.received();
                     // A listener may have been added or removed by an earlier event's listener.
-                    if !sink.wants(&event.event_type) {
+                    let wanted = sink.wants(&event.event_type);
+                    if sink.wants_batch(&event.event_type) {
+                        if !wanted {
+                            // Only batch listeners want it: no MessageEvent is made.
+                            sink.batch(event);
+                            continue;
+                        }
+                        sink.batch(event.clone());
+                    }
+                    if !wanted {
                         continue;
                     }
                     let message = match (index, &events) {

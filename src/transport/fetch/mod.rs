@@ -38,9 +38,16 @@ pub(crate) struct Fetch {
     stopped: Cell<bool>,
     /// The attempt in flight was aborted (a pause, or the idle timeout).
     interrupted: Cell<bool>,
+    /// A response of this source has opened: later attempts continue it (`resume`).
+    started: Cell<bool>,
     abort: RefCell<Option<web_sys::AbortController>>,
     reader: RefCell<Option<JsValue>>,
 }
+
+/// Added to the message of a failure after which the request is not sent again.
+const NOT_REPEATABLE: &str = "; the request is not sent again: its method is not idempotent and \
+its response had started, so the server may have acted on it (set the `resume` option to say \
+how to continue, e.g. { method: 'GET', url })";
 
 /// An attempt that failed, with what the browser's `EventSource` does after such a failure
 /// when no retry policy is set: it reconnects after a network error (ours also after an idle
@@ -55,6 +62,7 @@ fn ended(failure: Failure, info: ErrorInfo, opened_at: Option<f64>) -> Outcome {
         info,
         opened_at,
         browser_retries,
+        repeatable: true,
     })
 }
 
@@ -66,6 +74,16 @@ fn network(message: impl Into<String>, opened_at: Option<f64>) -> Outcome {
 /// to something that is not a Response): fatal unless `shouldRetry` says otherwise.
 fn request_failure(message: impl Into<String>) -> Outcome {
     ended(Failure::Request, ErrorInfo::message(message), None)
+}
+
+fn not_repeatable(message: String) -> Outcome {
+    Outcome::Ended(Ended {
+        failure: Failure::Request,
+        info: ErrorInfo::message(message),
+        opened_at: None,
+        browser_retries: false,
+        repeatable: false,
+    })
 }
 
 fn prefixed(prefix: &str, error: &JsValue) -> String {
@@ -85,6 +103,7 @@ impl Fetch {
             opened_at: Cell::new(None),
             stopped: Cell::new(false),
             interrupted: Cell::new(false),
+            started: Cell::new(false),
             abort: RefCell::new(None),
             reader: RefCell::new(None),
         }
@@ -161,6 +180,11 @@ impl Fetch {
         }
         match outcome {
             Outcome::Ended(_) if self.interrupted.get() => Outcome::Interrupted,
+            Outcome::Ended(mut ended) if self.started.get() && !self.request.is_repeatable() => {
+                ended.repeatable = false;
+                ended.info.message.push_str(NOT_REPEATABLE);
+                Outcome::Ended(ended)
+            }
             outcome => outcome,
         }
     }
@@ -208,19 +232,29 @@ impl Fetch {
         };
         let request = &self.request;
         let last_event_id = sink.last_event_id();
+        // A paused POST stream must not be sent again either.
+        if self.started.get() && !request.is_repeatable() {
+            let mut message = "the stream was interrupted".to_owned();
+            message.push_str(NOT_REPEATABLE);
+            return not_repeatable(message);
+        }
+        let target = match request.target(self.started.get(), &last_event_id) {
+            Ok(target) => target,
+            Err(message) => return request_failure(message),
+        };
         // Only http(s) (and data:, blob:) can carry an event stream: the browser's EventSource
         // fails any other scheme at once (an injected fetch decides for itself).
         if request.fetch.is_none() {
-            if let Err(message) = check_scheme(&request.url) {
+            if let Err(message) = check_scheme(&target.url) {
                 return request_failure(message);
             }
         }
-        let (url, header_id) = request.url_and_header_id(&last_event_id);
+        let (url, header_id) = request.url_and_header_id(&target.url, &last_event_id);
         let controller = match web_sys::AbortController::new() {
             Ok(controller) => controller,
             Err(error) => return request_failure(error_message(&error)),
         };
-        let init = match request.init(&extra, &header_id, &controller) {
+        let init = match request.init(&target, &extra, &header_id, &controller) {
             Ok(init) => init,
             Err(message) => return request_failure(message),
         };
@@ -315,9 +349,11 @@ impl Fetch {
             return Outcome::Stopped;
         };
         self.state.set(ReadyState::Open);
+        self.started.set(true);
         let opened_at = js_sys::Date::now();
         self.opened_at.set(Some(opened_at));
         sink.progress();
+        sink.opened();
         if sink.wants("open") {
             if let Ok(event) = web_sys::Event::new("open") {
                 sink.dispatch("open", &event);

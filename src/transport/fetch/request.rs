@@ -5,7 +5,7 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::options::{Credentials, HeaderProvider};
+use crate::options::{Credentials, HeaderProvider, Resume};
 use crate::support::error_message;
 use crate::url::url_with_param;
 use crate::{Error, EventSourceOptions};
@@ -32,6 +32,16 @@ pub(crate) struct Request {
     /// Carry the last event ID in this query parameter instead of a `Last-Event-ID` header
     /// (which makes a cross-origin request need a CORS preflight).
     pub(crate) last_event_id_param: Option<String>,
+    /// How attempts continue once a response has started.
+    pub(crate) resume: Option<Resume>,
+}
+
+/// What one attempt sends: the original request, or its continuation (`resume`).
+pub(super) struct Target {
+    pub(super) method: String,
+    /// The absolute URL, before the last event ID is added to its query (if it goes there).
+    pub(super) url: String,
+    pub(super) with_body: bool,
 }
 
 impl Request {
@@ -44,6 +54,9 @@ impl Request {
             .clone()
             .or_else(|| options.body.as_deref().map(JsValue::from_str));
         check_method(&method, body.as_ref())?;
+        if let Some(resume) = &options.resume {
+            check_method(&resume.method, None)?;
+        }
         let credentials = options
             .fetch_credentials
             .unwrap_or(if options.with_credentials {
@@ -64,18 +77,54 @@ impl Request {
                 .unwrap_or(crate::parser::DEFAULT_MAX_EVENT_SIZE),
             idle_timeout_ms: options.idle_timeout_ms,
             last_event_id_param: options.last_event_id_param.clone(),
+            resume: options.resume.clone(),
         })
     }
 
-    /// The URL and the `Last-Event-ID` header value of an attempt from `last_event_id`: the ID
-    /// goes in the query parameter, if one is set, or else in the header.
-    pub(super) fn url_and_header_id(&self, last_event_id: &str) -> (String, String) {
+    /// Whether the original request may be sent again once its response has started: its
+    /// method is idempotent (RFC 9110, 9.2.2), or `resume` says how to continue instead.
+    pub(super) fn is_repeatable(&self) -> bool {
+        self.resume.is_some()
+            || ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&self.method))
+    }
+
+    /// What an attempt sends: the original request until a response has `started`, then the
+    /// `resume` request if there is one.
+    pub(super) fn target(&self, started: bool, last_event_id: &str) -> Result<Target, String> {
+        match (&self.resume, started) {
+            (Some(resume), true) => {
+                let url = resume.url(last_event_id).and_then(|url| {
+                    crate::url::resolve_url(&url).map_err(|message| {
+                        let mut text = "the resume URL \"".to_owned();
+                        text.push_str(&url);
+                        text.push_str("\" is not valid: ");
+                        text.push_str(&message);
+                        text
+                    })
+                })?;
+                Ok(Target {
+                    method: resume.method.clone(),
+                    url,
+                    with_body: false,
+                })
+            }
+            _ => Ok(Target {
+                method: self.method.clone(),
+                url: self.url.clone(),
+                with_body: true,
+            }),
+        }
+    }
+
+    /// The URL and the `Last-Event-ID` header value of an attempt to `url` from
+    /// `last_event_id`: the ID goes in the query parameter, if one is set, or else in the
+    /// header.
+    pub(super) fn url_and_header_id(&self, url: &str, last_event_id: &str) -> (String, String) {
         match &self.last_event_id_param {
-            Some(param) => (
-                url_with_param(&self.url, param, last_event_id),
-                String::new(),
-            ),
-            None => (self.url.clone(), last_event_id.to_owned()),
+            Some(param) => (url_with_param(url, param, last_event_id), String::new()),
+            None => (url.to_owned(), last_event_id.to_owned()),
         }
     }
 
@@ -93,9 +142,10 @@ impl Request {
             })
     }
 
-    /// Builds the `init` of `fetch(url, init)`, with `controller`'s signal.
+    /// Builds the `init` of `fetch(url, init)` for `target`, with `controller`'s signal.
     pub(super) fn init(
         &self,
+        target: &Target,
         extra: &[(String, String)],
         last_event_id: &str,
         controller: &web_sys::AbortController,
@@ -105,9 +155,9 @@ impl Request {
         let put = |key: &str, value: &JsValue| {
             let _ = Reflect::set(&init, &key.into(), value);
         };
-        put("method", &self.method.as_str().into());
+        put("method", &target.method.as_str().into());
         put("headers", &headers);
-        if let Some(body) = &self.body {
+        if let (true, Some(body)) = (target.with_body, &self.body) {
             put("body", body);
         }
         put("credentials", &self.credentials.as_str().into());
