@@ -95,6 +95,22 @@ export function isSupported() {
   return typeof globalThis.EventSource === 'function';
 }
 
+/** An async iterator over `stream`'s chunks; `return()` (a `break`) cancels the stream. */
+function readAll(stream) {
+  const reader = stream.getReader();
+  return {
+    next: () => reader.read(),
+    async return() {
+      await reader.cancel();
+      reader.releaseLock();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 /** The `types` of `stream(options)`: `['message']` unless the options name others. */
 function streamTypes(options) {
   if (options === undefined || options === null) return ['message'];
@@ -245,7 +261,7 @@ export class EventSource {
   /** A ReadableStream of the events of `options.types` (default: `['message']`). */
   stream(options) {
     const iterator = this.#iterator(streamTypes(options), 'stream');
-    return new ReadableStream({
+    const stream = new ReadableStream({
       async pull(controller) {
         const { value, done } = await iterator.next();
         if (done) controller.close();
@@ -255,6 +271,11 @@ export class EventSource {
         return iterator.return();
       },
     });
+    // `for await` over the stream, also where ReadableStream is not async iterable (Safari).
+    if (!(Symbol.asyncIterator in stream)) {
+      Object.defineProperty(stream, Symbol.asyncIterator, { value: () => readAll(stream), configurable: true, writable: true });
+    }
+    return stream;
   }
 
   // An async iterator of the events of `types`: it ends when the source closes (close(),

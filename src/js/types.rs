@@ -344,6 +344,6 @@ export interface EventSource {
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<SourceMessageEvent>;
   /** A `ReadableStream` of the events of `options.types` (default `['message']`), ending as the iterator does. */
-  stream(options?: { types?: string[] }): ReadableStream<SourceMessageEvent>;
+  stream(options?: { types?: string[] }): ReadableStream<SourceMessageEvent> & AsyncIterable<SourceMessageEvent>;
 }
 "#;

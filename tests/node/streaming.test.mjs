@@ -208,6 +208,17 @@ describe('async iteration and streams', () => {
     assert.deepEqual(seen, ['token event 1', 'token event 2']);
   });
 
+  test('for await over stream(), and break cancels the stream and closes the source', async () => {
+    const es = new EventSource(`${SERVER}/finite?n=5&event=token&t=${tag()}`, { closeOn: (e) => e.lastEventId === '5' });
+    const seen = [];
+    for await (const token of es.stream({ types: ['token'] })) {
+      seen.push(token.data);
+      if (seen.length === 2) break;
+    }
+    assert.deepEqual(seen, ['event 1', 'event 2']);
+    assert.equal(es.readyState, EventSource.CLOSED);
+  });
+
   test('an AbortSignal closes the source and ends its iteration', async () => {
     const controller = new AbortController();
     const es = new EventSource(`${SERVER}/events?channel=abort-${tag()}`, { signal: controller.signal });
