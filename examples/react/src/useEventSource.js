@@ -1,31 +1,45 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import init, { EventSource } from 'eventsource-wasm';
 
+const noSource = () => () => {};
+const noSnapshot = () => null;
+
 /**
- * The last `keep` values of the JSON events of `type` from `url`, and the last fatal error.
- * Opens the stream when a component mounts, closes it on unmount or when an argument changes.
+ * The last `keep` JSON values of the events of `type` from `url` (rendered at most once per
+ * animation frame, with `onBatch`) and the source's state (`getSnapshot()` through
+ * `useSyncExternalStore`: readyState, attempt, lastError…). Opens the stream when a component
+ * mounts, closes it on unmount or when an argument changes.
  */
 export function useEventSource(url, type, keep = 10) {
+  const [source, setSource] = useState(null);
   const [values, setValues] = useState([]);
-  const [error, setError] = useState(null);
+  const [initError, setInitError] = useState(null);
 
   useEffect(() => {
-    let source = null;
-    let closed = false;
+    let created = null;
+    let disposed = false;
     init().then(
       () => {
-        if (closed) return; // unmounted while the module loaded
-        source = new EventSource(url);
-        source.onJson(type, (value) => setValues((previous) => [...previous, value].slice(-keep)));
-        source.onerror = (event) => { if (event.fatal) setError(event.message); };
+        if (disposed) return; // unmounted while the module loaded
+        created = new EventSource(url, { retry: true });
+        created.onBatch((events) => {
+          const parsed = events.map((event) => JSON.parse(event.data));
+          setValues((previous) => [...previous, ...parsed].slice(-keep));
+        }, { types: [type] });
+        setSource(created);
       },
-      (reason) => setError(String(reason)),
+      (reason) => setInitError(String(reason)),
     );
     return () => {
-      closed = true;
-      source?.close();
+      disposed = true;
+      created?.close();
+      setSource(null);
     };
   }, [url, type, keep]);
 
-  return { values, error };
+  const subscribe = useCallback((onChange) => (source ? source.subscribe(onChange) : noSource()), [source]);
+  const getSnapshot = useCallback(() => (source ? source.getSnapshot() : noSnapshot()), [source]);
+  const state = useSyncExternalStore(subscribe, getSnapshot);
+  const error = initError ?? (state?.lastError?.fatal ? state.lastError.message : null);
+  return { values, state, error };
 }

@@ -2,11 +2,14 @@ import { onScopeDispose, ref, shallowRef } from 'vue';
 import init, { EventSource } from 'eventsource-wasm';
 
 /**
- * The last `keep` values of the JSON events of `type` from `url`, and the last fatal error, as
- * refs. The stream closes when the calling component (or effect scope) is disposed.
+ * The last `keep` JSON values of the events of `type` from `url` (updated at most once per
+ * animation frame, with `onBatch`), the source's state (`getSnapshot()`, refreshed by
+ * `subscribe()`) and the last fatal error, as refs. The stream closes when the calling
+ * component (or effect scope) is disposed.
  */
 export function useEventSource(url, type, keep = 10) {
   const values = shallowRef([]);
+  const state = shallowRef(null);
   const error = ref(null);
   let source = null;
   let disposed = false;
@@ -14,9 +17,15 @@ export function useEventSource(url, type, keep = 10) {
   init().then(
     () => {
       if (disposed) return;
-      source = new EventSource(url);
-      source.onJson(type, (value) => { values.value = [...values.value, value].slice(-keep); });
-      source.onerror = (event) => { if (event.fatal) error.value = event.message; };
+      source = new EventSource(url, { retry: true });
+      source.onBatch((events) => {
+        values.value = [...values.value, ...events.map((event) => JSON.parse(event.data))].slice(-keep);
+      }, { types: [type] });
+      state.value = source.getSnapshot();
+      source.subscribe(() => {
+        state.value = source.getSnapshot();
+        if (state.value.lastError?.fatal) error.value = state.value.lastError.message;
+      });
     },
     (reason) => { error.value = String(reason); },
   );
@@ -25,5 +34,5 @@ export function useEventSource(url, type, keep = 10) {
     source?.close();
   });
 
-  return { values, error };
+  return { values, state, error };
 }
