@@ -322,12 +322,16 @@ export class EventSource {
       done = true;
       for (const off of unsubscribe) off();
       this.removeEventListener('error', onError);
-      this.removeEventListener('close', end);
+      this.removeEventListener('close', onClose);
       this.#iterators.delete(end);
       settle();
     };
+    // A server event may be named `close` too: only the source's own (no `data`) ends it.
+    const onClose = (event) => {
+      if (!('data' in event)) end();
+    };
     this.addEventListener('error', onError);
-    this.addEventListener('close', end);
+    this.addEventListener('close', onClose);
     this.#iterators.add(end);
     if (core.readyState === 2) end();
     const self = this;

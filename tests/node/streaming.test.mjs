@@ -219,6 +219,13 @@ describe('async iteration and streams', () => {
     assert.equal(es.readyState, EventSource.CLOSED);
   });
 
+  test('a server event named close is an event, not the end of the iteration', async () => {
+    const es = new EventSource(`${SERVER}/finite?n=3&event=close&t=${tag()}`, { closeOn: (e) => e.lastEventId === '3' });
+    const seen = [];
+    for await (const event of es.stream({ types: ['close'] })) seen.push(event.data);
+    assert.deepEqual(seen, ['event 1', 'event 2', 'event 3']);
+  });
+
   test('an AbortSignal closes the source and ends its iteration', async () => {
     const controller = new AbortController();
     const es = new EventSource(`${SERVER}/events?channel=abort-${tag()}`, { signal: controller.signal });
