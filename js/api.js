@@ -231,10 +231,10 @@ export class EventSource {
     return core.on(type, callback);
   }
 
-  onJson(type, callback) {
+  onJson(type, callback, options) {
     const core = EventSource.#of(this, 'onJson');
     requireArguments(arguments.length, 2, "execute 'onJson' on 'EventSource'");
-    return core.onJson(type, callback);
+    return core.onJson(type, callback, options);
   }
 
   getSnapshot() {

@@ -13,6 +13,7 @@ use crate::{Error, EventSource};
 
 use super::event_target::{capture_flag, listener_arguments, Callback, Core, Entry};
 use super::options::read_options;
+use super::schema::{Schema, Validated};
 use super::snapshot::{on_change, Snapshots};
 use super::subscriptions::Subscriptions;
 use super::type_error;
@@ -318,16 +319,30 @@ impl JsEventSource {
         Ok(self.core.subscribe(event_type, Callback::Plain(callback)))
     }
 
-    /// `onJson(type, callback)`: calls `callback(value, event)` with the data parsed as JSON;
-    /// data that is not JSON is dispatched to `error` listeners instead. Returns an
-    /// unsubscribe function.
+    /// `onJson(type, callback, options)`: calls `callback(value, event)` with the data parsed
+    /// as JSON and, with `options.schema` (a Standard Schema validator), checked by it: the
+    /// callback gets the validator's output. Data that is not JSON, or that the schema rejects,
+    /// is dispatched to `error` listeners instead. Returns an unsubscribe function.
     #[wasm_bindgen(js_name = onJson, skip_typescript)]
-    pub fn on_json(&self, event_type: JsValue, callback: JsValue) -> Result<Function, JsValue> {
+    pub fn on_json(
+        &self,
+        event_type: JsValue,
+        callback: JsValue,
+        options: JsValue,
+    ) -> Result<Function, JsValue> {
         let event_type = to_dom_string(&event_type)?;
         let callback: Function = callback
             .dyn_into()
             .map_err(|_| type_error("onJson(type, callback): callback must be a function"))?;
-        Ok(self.core.subscribe(event_type, Callback::Json(callback)))
+        let listener = match Schema::from_options(&options)? {
+            None => Callback::Json(callback),
+            Some(schema) => Callback::Validated(Rc::new(Validated::new(
+                Rc::downgrade(&self.core),
+                callback,
+                schema,
+            ))),
+        };
+        Ok(self.core.subscribe(event_type, listener))
     }
 
     /// `getSnapshot()`: the state as a frozen object, the same object until the state changes.

@@ -11,6 +11,7 @@
 //! - `snapshot`: `getSnapshot()` and `subscribe()`; `subscriptions`: the listeners behind the
 //!   unsubscribe functions.
 //! - `batch`: `onBatch()`.
+//! - `schema`: `onJson(type, callback, { schema })`, data checked by a Standard Schema validator.
 //! - `types`: the TypeScript declarations wasm-bindgen cannot derive.
 
 mod batch;
@@ -18,6 +19,7 @@ mod event_source;
 mod event_target;
 mod options;
 mod parser;
+mod schema;
 mod snapshot;
 mod subscriptions;
 mod types;
