@@ -227,6 +227,87 @@ export interface JsonErrorEvent extends Event {
 }
 
 /**
+ * The Standard Schema interface (https://standardschema.dev), which zod, valibot, arktype and
+ * many other validators implement: what `onJson(type, callback, { schema })` accepts. Declared
+ * here (the part this package uses) so that it needs no dependency; any validator that
+ * implements the standard fits it.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly "~standard": StandardSchemaV1.Props<Input, Output>;
+}
+
+export declare namespace StandardSchemaV1 {
+  interface Props<Input = unknown, Output = Input> {
+    readonly version: 1;
+    readonly vendor: string;
+    /** Checks a value: `{ value }` (the output) or `{ issues }`, or a promise of one. */
+    readonly validate: (value: unknown) => Result<Output> | Promise<Result<Output>>;
+    /** The inferred input and output types (type-level only). */
+    readonly types?: Types<Input, Output> | undefined;
+  }
+  type Result<Output> = SuccessResult<Output> | FailureResult;
+  interface SuccessResult<Output> {
+    readonly value: Output;
+    readonly issues?: undefined;
+  }
+  interface FailureResult {
+    readonly issues: ReadonlyArray<Issue>;
+  }
+  /** One problem the validator found. */
+  interface Issue {
+    readonly message: string;
+    /** Where in the value: property keys, or `{ key }` segments. */
+    readonly path?: ReadonlyArray<PropertyKey | PathSegment> | undefined;
+  }
+  interface PathSegment {
+    readonly key: PropertyKey;
+  }
+  interface Types<Input = unknown, Output = Input> {
+    readonly input: Input;
+    readonly output: Output;
+  }
+  /** The type a schema's `validate` produces (what `onJson` callbacks receive). */
+  type InferOutput<Schema extends StandardSchemaV1> = NonNullable<
+    Schema["~standard"]["types"]
+  >["output"];
+}
+
+/** The options of `onJson(type, callback, options)`. */
+export interface OnJsonOptions<Schema extends StandardSchemaV1 = StandardSchemaV1> {
+  /**
+   * A Standard Schema validator (zod, valibot, arktype, ...) that checks each parsed value. The
+   * callback gets the validator's output (transformed values included); data it rejects reaches
+   * the `error` listeners as a `SchemaErrorEvent`. An asynchronous validator does not reorder
+   * events: the callbacks of one `onJson` run in the order the events arrived. Default: none.
+   */
+  schema?: Schema;
+}
+
+/**
+ * An `error` event for `onJson` data that its `schema` rejected, or that the validator could not
+ * check (it threw, its promise rejected, or it returned something other than `{ value }` or
+ * `{ issues }`). Never fatal: the connection is not affected.
+ */
+export interface SchemaErrorEvent extends Event {
+  readonly type: "error";
+  readonly kind: "schema";
+  readonly reconnecting: false;
+  readonly fatal: false;
+  /** A summary of the first issues, or what the validator threw. */
+  readonly message: string;
+  /** The validator's issues (empty when it threw or rejected). */
+  readonly issues: ReadonlyArray<StandardSchemaV1.Issue>;
+  /** The raw event data. */
+  readonly data: string;
+  /** The type of the event whose data was rejected. */
+  readonly eventType: string;
+  readonly lastEventId: string;
+  /** What the validator threw or rejected with (absent when it reported issues). */
+  readonly cause?: unknown;
+  readonly target: EventSource;
+}
+
+/**
  * An `error` event for an event the fetch transport dropped because it was larger than
  * `maxEventSize`. The connection stays open and parsing resumes at the next event.
  */
@@ -251,7 +332,11 @@ export interface SourceCloseEvent extends Event {
 }
 
 /** What `error` listeners receive. */
-export type SourceErrorEvent = ConnectionErrorEvent | JsonErrorEvent | ParseErrorEvent;
+export type SourceErrorEvent =
+  | ConnectionErrorEvent
+  | JsonErrorEvent
+  | SchemaErrorEvent
+  | ParseErrorEvent;
 
 /** A server message; `target` is the `EventSource` wrapper. */
 export interface SourceMessageEvent extends MessageEvent {
@@ -317,12 +402,30 @@ export interface EventSource {
    */
   on(type: string, callback: (this: EventSource, event: SourceMessageEvent) => unknown): () => void;
   /**
-   * Calls `callback` with each event's data parsed as JSON. Data that is not JSON is not
-   * thrown: it reaches the `error` listeners as a `JsonErrorEvent`. Returns an unsubscribe function.
+   * Calls `callback` with each event's data parsed as JSON and checked by `options.schema`, a
+   * Standard Schema validator (zod, valibot, arktype, ...): the callback gets the validator's
+   * output, typed as the schema's output. Data that is not JSON reaches the `error` listeners as
+   * a `JsonErrorEvent`, data the schema rejects as a `SchemaErrorEvent`: neither is thrown. A
+   * `schema` that is not a Standard Schema is a `TypeError`. Returns an unsubscribe function.
+   */
+  onJson<Schema extends StandardSchemaV1>(
+    type: string,
+    callback: (
+      this: EventSource,
+      value: StandardSchemaV1.InferOutput<Schema>,
+      event: SourceMessageEvent,
+    ) => unknown,
+    options: OnJsonOptions<Schema> & { schema: Schema },
+  ): () => void;
+  /**
+   * Calls `callback` with each event's data parsed as JSON (`T` is not checked: pass
+   * `{ schema }` to validate). Data that is not JSON is not thrown: it reaches the `error`
+   * listeners as a `JsonErrorEvent`. Returns an unsubscribe function.
    */
   onJson<T = unknown>(
     type: string,
     callback: (this: EventSource, value: T, event: SourceMessageEvent) => unknown,
+    options?: OnJsonOptions<never>,
   ): () => void;
   /** The state as a frozen object: the same object until the state changes. */
   getSnapshot(): EventSourceSnapshot;
