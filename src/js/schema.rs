@@ -304,42 +304,48 @@ fn read_result(result: &JsValue) -> Outcome {
 
 /// `path: message; path: message; and 2 more` for the first few issues.
 fn summarize(issues: &JsValue) -> String {
-    let count = prop(issues, "length")
-        .as_f64()
-        .filter(|n| n.is_finite() && *n >= 0.0)
-        .map_or(0, |n| n as u32);
-    let mut parts = Vec::new();
+    let count = array_length(issues);
+    let mut text = String::new();
     for index in 0..count.min(LISTED_ISSUES) {
         let issue = Reflect::get_u32(issues, index).unwrap_or_default();
-        let mut message: String = prop(&issue, "message")
-            .as_string()
-            .unwrap_or_else(|| "invalid".to_owned())
-            .chars()
-            .take(ISSUE_MESSAGE_CHARS)
-            .collect();
-        let path = path_text(&prop(&issue, "path"));
-        if !path.is_empty() {
-            message = format!("{path}: {message}");
+        if index > 0 {
+            text.push_str("; ");
         }
-        parts.push(message);
+        if append_path(&mut text, &prop(&issue, "path")) {
+            text.push_str(": ");
+        }
+        match prop(&issue, "message").as_string() {
+            Some(message) => text.extend(message.chars().take(ISSUE_MESSAGE_CHARS)),
+            None => text.push_str("invalid"),
+        }
     }
-    if parts.is_empty() {
-        return "the validator reported issues".to_owned();
-    }
-    let mut text = parts.join("; ");
-    if count > LISTED_ISSUES {
+    if count == 0 {
+        text.push_str("the validator reported issues");
+    } else if count > LISTED_ISSUES {
         text.push_str(&format!("; and {} more", count - LISTED_ISSUES));
     }
     text
 }
 
-/// An issue's path as `items[0].name`: each segment is a property key or `{ key }`.
-fn path_text(path: &JsValue) -> String {
-    let length = prop(path, "length")
+/// `value.length` as a count (0 unless it is a non-negative number), read catching.
+fn array_length(value: &JsValue) -> u32 {
+    prop(value, "length")
         .as_f64()
-        .filter(|n| n.is_finite() && *n >= 0.0)
-        .map_or(0, |n| n as u32);
-    let mut text = String::new();
+        .filter(|n| *n >= 0.0)
+        .map_or(0, |n| n as u32)
+}
+
+/// `number` as an array index (formatting an `f64` would pull float formatting into the
+/// module); `None` for anything else.
+fn array_index(number: f64) -> Option<u32> {
+    (number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&number))
+        .then_some(number as u32)
+}
+
+/// Appends an issue's path as `items[0].name` (each segment is a property key or `{ key }`);
+/// whether there was one.
+fn append_path(text: &mut String, path: &JsValue) -> bool {
+    let length = array_length(path);
     for index in 0..length.min(PATH_SEGMENTS) {
         let segment = Reflect::get_u32(path, index).unwrap_or_default();
         let key = if is_object(&segment) {
@@ -348,12 +354,12 @@ fn path_text(path: &JsValue) -> String {
             segment
         };
         if let Some(name) = key.as_string() {
-            if !text.is_empty() {
+            if index > 0 {
                 text.push('.');
             }
             text.push_str(&name);
-        } else if let Some(number) = key.as_f64() {
-            text.push_str(&format!("[{number}]"));
+        } else if let Some(index) = key.as_f64().and_then(array_index) {
+            text.push_str(&format!("[{index}]"));
         } else if key.is_symbol() {
             text.push_str("[symbol]");
         } else {
@@ -363,5 +369,5 @@ fn path_text(path: &JsValue) -> String {
     if length > PATH_SEGMENTS {
         text.push_str(".…");
     }
-    text
+    length > 0
 }
