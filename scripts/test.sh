@@ -2,8 +2,8 @@
 # The whole suite: lints, native tests, the build, browser tests of the Rust API (wasm-pack in
 # headless Chromium, the chaos test also in Firefox ESR), JS tests of the packed npm package,
 # the TypeScript types and the README's snippets, an end-to-end test of the demo page, the
-# examples (built and run), and a smoke run of the benchmarks. Starts (and stops) the
-# companion server itself.
+# examples (built and run; the Leptos one type-checked), and a smoke run of the benchmarks.
+# Starts (and stops) the companion server itself.
 #
 # Environment: SSE_TEST_PORT (companion server, default 18787), SSE_RUNNER_PORT (the
 # wasm-bindgen test runner's page, default 18788), SSE_EXAMPLES_PORT (the examples' own
@@ -26,7 +26,16 @@ cargo hack clippy --quiet --feature-powerset --depth 2 --exclude-features js --p
   --target wasm32-unknown-unknown --lib --tests -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests --features js -- -D warnings
 cargo clippy --quiet -p sse-server --all-targets -- -D warnings
+cargo clippy --quiet -p rust-wasm-bindgen-example --target wasm32-unknown-unknown -- -D warnings
 node scripts/check-architecture.mjs
+
+# A workspace of its own (Leptos stays out of our Cargo.lock), with its own target folder. Only
+# type-checked: a full build takes about 8 minutes on two cores; this check about 5 fresh (3 of
+# CPU), a second or two warm.
+step "examples/leptos: format and cargo clippy (wasm32), in its own workspace"
+(cd examples/leptos && cargo fmt --check \
+  && CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/leptos" \
+    cargo clippy --quiet --locked --target wasm32-unknown-unknown -- -D warnings)
 
 step "native tests: parser conformance, server, doc examples"
 cargo test --quiet --workspace
@@ -96,6 +105,8 @@ node --test tests/types/
 step "JS tests of the packed package and the demo page (node --test, headless Chromium)"
 SSE_SERVER_URL="$server_url" node --test --test-concurrency=1 tests/js/ tests/e2e/ tests/node/
 
+# The Rust example is built with cargo into target/examples (its first build: a few minutes)
+# and wasm-bindgen; tests/examples/readme-rust.test.mjs keeps the README's Rust code its file.
 step "examples/: each built as a user builds it and run against the companion server"
 SSE_EXAMPLES_PORT=$examples_port node --test tests/examples/
 

@@ -2,7 +2,9 @@
 // checks that events arrive. The packed tarball (tests/js/prepare-app.mjs) is installed once
 // into tests/.work/examples/, each example is copied beside it, and the bundlers, frameworks,
 // Deno and Bun are the repo's devDependencies, found up the folder tree (one shared install:
-// the examples' package.json files must declare the same versions, checked first). Browser
+// the examples' package.json files must declare the same versions, checked first). Rust
+// examples are built with cargo (`--release --target wasm32-unknown-unknown`, into
+// target/examples) and the wasm-bindgen CLI (`--target web`, into the copy's dist/). Browser
 // examples run in one headless Chromium (a fresh context each), each served as the site root
 // by its own sse-server (`--www`, plus `/node_modules` for the import-map page) on
 // SSE_EXAMPLES_PORT (default 18789); Node.js, Deno and Bun examples read SSE_URL.
@@ -26,7 +28,10 @@ const TICK = /^(worker |sw )?tick \d+$/;
  * name → how it is checked. `serve`: the folder served as the site root after `npm run build`
  * (if the example has a build script); `lists`: selectors of lists that must fill with ticks;
  * `script`: an npm script that must print ticks and exit; `ssr`: a server whose page must
- * contain a tick rendered on the server; `dev`: also checked under `npm run dev`.
+ * contain a tick rendered on the server; `dev`: also checked under `npm run dev`; `cargo`: a
+ * Rust example (its package in the workspace), built with cargo and wasm-bindgen instead of
+ * npm; `stop`: a button that must close the connection (the server counts no open stream
+ * afterwards, and no more ticks arrive).
  */
 const EXAMPLES = {
   vite: { serve: 'dist', lists: ['#page', '#worker'], dev: true },
@@ -40,6 +45,12 @@ const EXAMPLES = {
   'node-ssr': { ssr: true },
   deno: { script: 'start' },
   bun: { script: 'start' },
+  'rust-wasm-bindgen': { cargo: 'rust-wasm-bindgen-example', serve: '.', lists: ['#events', '#stream'], stop: '#stop' },
+};
+
+/** Examples checked elsewhere, and how. */
+const CHECKED_ELSEWHERE = {
+  leptos: 'scripts/test.sh: cargo clippy --target wasm32-unknown-unknown (a type check; a full build is too slow)',
 };
 
 const run = promisify(execFile);
@@ -66,9 +77,15 @@ after(async () => {
 });
 
 test('every example is listed here, and declares the versions CI installs (the repo devDependencies)', () => {
-  const found = readdirSync(join(root, 'examples')).filter((d) => existsSync(join(root, 'examples', d, 'package.json'))).sort();
-  assert.deepEqual(found, Object.keys(EXAMPLES).sort());
+  const found = readdirSync(join(root, 'examples')).filter((d) => statSync(join(root, 'examples', d)).isDirectory()).sort();
+  assert.deepEqual(found, [...Object.keys(EXAMPLES), ...Object.keys(CHECKED_ELSEWHERE)].sort());
   for (const name of found) {
+    const readme = readFileSync(join(root, 'examples', name, 'README.md'), 'utf8').trimEnd().split('\n');
+    assert.equal(readme.length, 3, `${name}/README.md has three lines`);
+    if (!existsSync(join(root, 'examples', name, 'package.json'))) {
+      assert.ok(existsSync(join(root, 'examples', name, 'Cargo.toml')), `${name} has a package.json or a Cargo.toml`);
+      continue;
+    }
     const manifest = JSON.parse(readFileSync(join(root, 'examples', name, 'package.json'), 'utf8'));
     assert.equal(manifest.dependencies?.['eventsource-wasm'], `^${rootManifest.version}`, `${name}: eventsource-wasm`);
     for (const [dep, range] of Object.entries({ ...manifest.devDependencies, ...manifest.dependencies })) {
@@ -77,8 +94,6 @@ test('every example is listed here, and declares the versions CI installs (the r
       assert.ok(ours, `${name} uses ${dep}, which is not a devDependency of the repo (CI would not have it)`);
       assert.equal(range, `^${ours}`, `${name}: ${dep} ${range}, CI installs ${ours}`);
     }
-    const readme = readFileSync(join(root, 'examples', name, 'README.md'), 'utf8').trimEnd().split('\n');
-    assert.equal(readme.length, 3, `${name}/README.md has three lines`);
   }
 });
 
@@ -125,7 +140,39 @@ function exec(command, args, options) {
   });
 }
 
-async function checkPage({ lists }, origin) {
+/**
+ * A Rust example as its README builds it: cargo (into target/examples, so that this build and
+ * the npm package's, with other features, do not keep rebuilding each other's
+ * eventsource_wasm.wasm) and `wasm-bindgen --target web` into the copy's dist/.
+ */
+async function buildRust(pkg, dir) {
+  const targetDir = join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'examples');
+  await exec('cargo', ['build', '--quiet', '--locked', '--release', '--target', 'wasm32-unknown-unknown', '-p', pkg], {
+    cwd: root,
+    env: { ...process.env, CARGO_TARGET_DIR: targetDir },
+    timeout: 900_000,
+  });
+  const wasm = join(targetDir, 'wasm32-unknown-unknown/release', `${pkg.replaceAll('-', '_')}.wasm`);
+  await exec('wasm-bindgen', ['--target', 'web', '--out-dir', join(dir, 'dist'), wasm]);
+}
+
+/** Clicks `button`; then the server must count no open stream, and the lists must stay as they are. */
+async function checkStop(page, { lists, stop }, origin) {
+  const count = () => page.$$eval(lists.map((list) => `${list} li`).join(', '), (items) => items.length);
+  await page.click(stop);
+  let open;
+  for (let i = 0; i < 50; i++) {
+    ({ open_connections: open } = await (await fetch(`${origin}/stats`)).json());
+    if (open === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(open, 0, `${stop}: the server still counts ${open} open stream(s) 5 s later`);
+  const before = await count();
+  await new Promise((resolve) => setTimeout(resolve, 500)); // five ticks of the server
+  assert.equal(await count(), before, `${stop}: ticks still arrive`);
+}
+
+async function checkPage({ lists, stop }, origin) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
@@ -154,6 +201,7 @@ async function checkPage({ lists }, origin) {
       const items = await page.$$eval(`${list} li`, (lis) => lis.map((li) => li.textContent.trim()));
       assert.ok(items.filter((text) => TICK.test(text)).length >= 2, `${list}: ${items.join(' | ')}`);
     }
+    if (stop) await checkStop(page, { lists, stop }, origin);
     assert.deepEqual(problems, [], 'no errors or warnings in the page');
   } finally {
     await context.close();
@@ -166,10 +214,22 @@ const only = process.env.EXAMPLES ? process.env.EXAMPLES.split(',') : null;
 describe('examples', () => {
   for (const [name, how] of Object.entries(EXAMPLES)) {
     if (only && !only.includes(name)) continue;
-    test(name, { timeout: 300_000 }, async () => {
+    // A Rust example's first build compiles its dependencies (minutes on two cores).
+    test(name, { timeout: how.cargo ? 900_000 : 300_000 }, async () => {
       const started = Date.now();
       const dir = join(work, name);
-      cpSync(join(root, 'examples', name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
+      cpSync(join(root, 'examples', name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist|pkg|target)$/.test(src) });
+      if (how.cargo) {
+        await buildRust(how.cargo, dir);
+        const stop = await serve(join(dir, how.serve));
+        try {
+          await checkPage(how, ORIGIN);
+        } finally {
+          await stop();
+        }
+        timings[name] = Date.now() - started;
+        return;
+      }
       // The package in the example's own node_modules, as `npm install` leaves it (a dev server
       // serves files from inside the project only); everything else is found up the tree.
       cpSync(join(work, 'node_modules/eventsource-wasm'), join(dir, 'node_modules/eventsource-wasm'), { recursive: true });
