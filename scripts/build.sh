@@ -10,8 +10,7 @@ wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack -- --
 rm -f pkg/web/.gitignore pkg/web/package.json pkg/web/README.md
 # The package's entry: the generated module behind a layer that checks receivers and init().
 cp js/index.js pkg/web/index.js
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
-  pkg/web/eventsource_wasm_bg.wasm -o pkg/web/eventsource_wasm_bg.wasm
+bash scripts/wasm-opt.sh pkg/web/eventsource_wasm_bg.wasm
 cargo build --quiet --release -p sse-server
 printf '[build] pkg/web/eventsource_wasm_bg.wasm: %s bytes (%s gzipped)\n' \
   "$(wc -c < pkg/web/eventsource_wasm_bg.wasm)" "$(gzip -9c pkg/web/eventsource_wasm_bg.wasm | wc -c)"
