@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# The npm package is the crate with its JS API (the `js` feature).
-wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack -- --features js
+# The npm package is the crate with its JS API (the `js` feature) and talc as its allocator.
+wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack -- --features js,talc
 # wasm-pack leaves a `*` .gitignore (which npm would also honour, emptying the package).
 rm -f pkg/web/.gitignore pkg/web/package.json pkg/web/README.md
 # The package's entry: the generated module behind a layer that checks receivers and init().
