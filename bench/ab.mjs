@@ -1,4 +1,4 @@
-// `node bench/ab.mjs DIR_A DIR_B [--rounds=N] [--clients=a,b]`: compares two builds of the npm
+// `node bench/ab.mjs DIR_A DIR_B [--rounds=N] [--clients=a,b] [--micro]`: compares two builds of the npm
 // package's browser files (each DIR like pkg/web: index.js, eventsource_wasm.js, the wasm,
 // snippets/) side by side in one headless Chromium, on bench/stream-server.mjs's streams. One
 // page per build, the same bench page code (bench/browser.mjs); every round runs each client
@@ -7,6 +7,12 @@
 // runs. For deciding on a change that should not cost speed (e.g. the allocator), where two
 // separate `npm run bench` runs differ by more than the change. Needs the peer bundles of a
 // previous `npm run bench` (bench/.work/www/peers); starts its own servers on free ports.
+//
+// --micro: both builds in one page instead (bench/ab-page.mjs), on streams made in memory:
+// createParser and the fetch transport (an injected fetch), 20,000 × 100 B and 1,000 × 10 KB,
+// --rounds (default 60) alternating runs of a few milliseconds each; prints the median of the
+// per-round speed ratios B/A and their interquartile range. The steadiest comparison when
+// other work shares the machine: an A/A run stays within ±2% there.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -28,8 +34,9 @@ if (!dirA || !dirB) {
   console.error('usage: node bench/ab.mjs DIR_A DIR_B [--rounds=N] [--clients=a,b]');
   process.exit(2);
 }
+const MICRO = args.includes('--micro');
 const peers = join(here, '.work/www/peers');
-if (!existsSync(peers)) {
+if (!MICRO && !existsSync(peers)) {
   console.error('bench/.work/www/peers is missing: run `npm run bench -- --smoke --only=5` once first');
   process.exit(2);
 }
@@ -37,8 +44,10 @@ if (!existsSync(peers)) {
 const www = join(here, '.work/ab');
 rmSync(www, { recursive: true, force: true });
 mkdirSync(www, { recursive: true });
-cpSync(peers, join(www, 'peers'), { recursive: true });
+if (!MICRO) cpSync(peers, join(www, 'peers'), { recursive: true });
 cpSync(join(here, 'browser.mjs'), join(www, 'browser.mjs'));
+cpSync(join(here, 'ab-page.mjs'), join(www, 'ab-page.mjs'));
+writeFileSync(join(www, 'micro.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="/ab-page.mjs"></script>\n');
 for (const [name, dir] of [['a', dirA], ['b', dirB]]) {
   cpSync(dir, join(www, name), { recursive: true });
   const entry = existsSync(join(dir, 'index.js')) ? 'index.js' : 'eventsource_wasm.js';
@@ -77,6 +86,52 @@ const median = (xs) => {
 };
 const browser = await launch();
 try {
+  if (MICRO) await micro();
+  else await pages2();
+} finally {
+  await browser.close();
+  streamServer.kill();
+  pages.close();
+}
+
+async function micro() {
+  const rounds = Number(opt('rounds', 60));
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error(`page error: ${error}`));
+  await page.goto(`${pagesUrl}/micro.html`);
+  await page.waitForFunction(() => window.microReady, null, { timeout: 30_000 });
+  const once = (kind, which, size) => page.evaluate(([k, w, s]) => window.micro(k, w, s), [kind, which, size]);
+  const out = [];
+  for (const kind of ['parser', 'fetch']) {
+    for (const size of ['small', 'large']) {
+      for (let i = 0; i < 3; i++) for (const which of ['a', 'b']) await once(kind, which, size);
+      const ms = { a: [], b: [] };
+      const speed = [];
+      for (let r = 0; r < rounds; r++) {
+        const t = {};
+        for (const which of r % 2 ? ['b', 'a'] : ['a', 'b']) t[which] = await once(kind, which, size);
+        ms.a.push(t.a);
+        ms.b.push(t.b);
+        speed.push(t.a / t.b);
+      }
+      const s = speed.slice().sort((x, y) => x - y);
+      const line = {
+        kind: kind === 'parser' ? 'createParser' : 'EventSource (fetch transport, injected fetch)',
+        stream: size === 'small' ? '20,000 × 100 B' : '1,000 × 10 KB',
+        a_ms: Number(median(ms.a).toFixed(2)),
+        b_ms: Number(median(ms.b).toFixed(2)),
+        speed_b_over_a: Number(median(speed).toFixed(3)),
+        iqr: [s[Math.floor(rounds / 4)], s[Math.floor((3 * rounds) / 4)]].map((x) => Number(x.toFixed(3))),
+      };
+      out.push(line);
+      console.log(JSON.stringify(line));
+    }
+  }
+  writeFileSync(join(here, '.work/ab-micro.json'), `${JSON.stringify({ a: dirA, b: dirB, rounds, results: out }, null, 2)}\n`);
+}
+
+/** One page per build, on the stream server's streams. */
+async function pages2() {
   const open = async (name) => {
     const page = await browser.newPage();
     await page.goto(`${pagesUrl}/${name}.html`);
@@ -126,8 +181,4 @@ try {
   for (const p of ['a', 'b']) memory[p] = await page[p].evaluate(() => window.bench.wasmBytes());
   console.log(JSON.stringify({ wasm_memory_bytes_after: memory }));
   writeFileSync(join(here, '.work/ab.json'), `${JSON.stringify({ a: dirA, b: dirB, rounds: ROUNDS, results: out, wasm_memory_bytes_after: memory }, null, 2)}\n`);
-} finally {
-  await browser.close();
-  streamServer.kill();
-  pages.close();
 }
