@@ -373,10 +373,14 @@ const RUST_APPS = [
   { id: '5b', app: 'fetch', what: '+ the `fetch` feature: EventSourceOptions with a header, Transport::Fetch', target: 25_000 },
   { id: '5c', app: 'reconnect', what: '+ the `reconnect` feature: a RetryPolicy (every feature but `js`)', target: 25_000 },
 ];
-// A smoke run builds every app too: after the npm build they share its dependencies' artifacts
-// (same profile and versions, one target directory): the four builds and their breakdowns take
-// about 1.5 minutes on 2 cores.
+// The apps have a target directory of their own (shared by the four, so dependencies compile
+// once): in the npm build's, a wasm32 cdylib's file has no hash in its name, so building the
+// crate as the apps' dependency (other features) overwrote the npm build's
+// deps/eventsource_wasm.wasm, and the next scripts/build.sh, finding its build fresh, packed
+// that instead. A smoke run builds every app too: under a minute once the dependencies are
+// built, 1.5 minutes from an empty target/size-apps (2 busy cores).
 const SIZE_APPS_DIR = join(here, 'size-apps');
+const SIZE_APPS_TARGET = join(TARGET_DIR, 'size-apps');
 
 /** The `[profile.*]` sections of a Cargo.toml, comments and blank lines left out. */
 function profileSections(file) {
@@ -396,9 +400,9 @@ function buildSizeApp(app) {
   const t0 = performance.now();
   sh('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', '-p', `size-app-${app}`], {
     cwd: SIZE_APPS_DIR,
-    env: { ...process.env, CARGO_TARGET_DIR: TARGET_DIR },
+    env: { ...process.env, CARGO_TARGET_DIR: SIZE_APPS_TARGET },
   });
-  const input = join(TARGET_DIR, 'wasm32-unknown-unknown/release', `size_app_${app}.wasm`);
+  const input = join(SIZE_APPS_TARGET, 'wasm32-unknown-unknown/release', `size_app_${app}.wasm`);
   const out = join(work, 'size-apps', app);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -442,13 +446,12 @@ async function rustAppRows() {
     if (!met) {
       // What the app adds over the empty one, by part (twiggy, raw bytes after wasm-opt).
       const parts = await wasmBreakdown(a.input, app).catch((error) => ({ error: String(error) }));
-      a.breakdown = parts;
       const before = new Map((emptyParts?.groups || []).map((g) => [g.name, g.bytes]));
       const added = (parts.groups || [])
         .map((g) => ({ name: g.name, bytes: g.bytes - (before.get(g.name) || 0) }))
         .filter((g) => g.bytes > 0)
         .sort((x, y) => y.bytes - x.bytes);
-      a.added_by_part = added;
+      a.breakdown = { tool: parts.tool, total_bytes: parts.total_bytes, imports: parts.imports, summary: parts.summary, added_by_part: added, top_items: parts.top_items, error: parts.error };
       const top = added.slice(0, 6).map((g) => `${g.name} ${kb(g.bytes)}`).join(', ');
       const items = (parts.top_items || []).filter((i) => !/^data segment|^custom section/.test(i.name)).slice(0, 3).map((i) => `${i.name.replace(/::h[0-9a-f]{16}$/, '')} ${kb(i.bytes)}`).join(', ');
       verdict = `missed by ${kb(growth - target)}` + (top ? `; largest parts it adds (twiggy, raw bytes): ${top}` : parts.error ? ` (no breakdown: ${parts.error.slice(0, 120)})` : '') + (items ? `; largest functions: ${items}` : '');
