@@ -377,8 +377,9 @@ const RUST_APPS = [
 // once): in the npm build's, a wasm32 cdylib's file has no hash in its name, so building the
 // crate as the apps' dependency (other features) overwrote the npm build's
 // deps/eventsource_wasm.wasm, and the next scripts/build.sh, finding its build fresh, packed
-// that instead. A smoke run builds every app too: under a minute once the dependencies are
-// built, 1.5 minutes from an empty target/size-apps (2 busy cores).
+// that instead. (Among the apps it still costs time: each build recompiles the crate, ~10 s,
+// because the previous app's rewrote that file.) A smoke run builds every app too: 40 s to
+// 1.5 minutes on 2 cores, by how busy they are and whether target/size-apps is new.
 const SIZE_APPS_DIR = join(here, 'size-apps');
 const SIZE_APPS_TARGET = join(TARGET_DIR, 'size-apps');
 
