@@ -1,10 +1,18 @@
-// Node.js entry point: the same module as in browsers, initialised synchronously from the .wasm
-// file beside it, so `import { EventSource } from 'eventsource-wasm'` works without `await init()`
-// (calling it anyway is harmless). Node has no EventSource: the fetch transport is used.
-import { readFileSync } from 'node:fs';
-import { initSync } from './pkg/web/index.js';
+// Node.js entry point (also Deno's and Bun's): the same API as in browsers, initialised
+// synchronously from the .wasm inlined in the package, so `import { EventSource } from
+// 'eventsource-wasm'` works without `await init()` (calling it anyway is harmless). It reads no
+// file and uses no `import.meta`, so server code that bundles it (Vite SSR with `noExternal`,
+// `esbuild --bundle --platform=node`, webpack) keeps working wherever the bundle goes. Node has
+// no EventSource: the fetch transport is used. `require()` gets pkg/node/index.cjs, the same
+// code bundled as CommonJS by scripts/build.sh.
+import { initFrom, initSync } from './pkg/web/api.js';
+import { wasmBytes } from './pkg/web/wasm-bytes.js';
 
-initSync({ module: readFileSync(new URL('./pkg/web/eventsource_wasm_bg.wasm', import.meta.url)) });
+initSync({ module: wasmBytes() });
 
-export * from './pkg/web/index.js';
-export { default } from './pkg/web/index.js';
+export { createParser, EventSource, EventStreamParser, initSync, isSupported } from './pkg/web/api.js';
+
+/** Already done when this module loads; returns the same resolved promise on every call. */
+export default function init(input) {
+  return initFrom(input, wasmBytes);
+}

@@ -1,5 +1,5 @@
 // `npm run bench` (through scripts/bench.sh, which builds, packs, starts the servers and then
-// runs this): measures rows 1–7 of the benchmark issue in one run, prints one Markdown table
+// runs this): measures rows 1–7 of the benchmark issue and row 8 (the inline entry) in one run, prints one Markdown table
 // and writes bench/results.json. `--smoke` (or BENCH_SMOKE=1): every benchmark on a tiny size,
 // written to bench/.work/results.smoke.json instead; the exit status is non-zero when any part
 // of the harness failed.
@@ -55,6 +55,7 @@ const CFG = SMOKE
       latency: { n: 100, warmup: 20, rate: 1000, rounds: 1, warmRun: 100 },
       memory: { events: 5_000, createClose: 200, listeners: 1_000, warm: { events: 500, createClose: 20, listeners: 100 } },
       fanout: { conns: 100, events: 3 },
+      startup: { rounds: 2 },
     }
   : {
       streams: [
@@ -67,6 +68,7 @@ const CFG = SMOKE
       latency: { n: 10_000, warmup: 300, rate: 1000, rounds: 4, warmRun: 4_000 },
       memory: { events: 1_000_000, createClose: 10_000, listeners: 100_000, warm: { events: 20_000, createClose: 500, listeners: 5_000 } },
       fanout: { conns: 10_000, events: 20 },
+      startup: { rounds: 15 },
     };
 
 const PEERS_JS = {
@@ -279,7 +281,7 @@ async function profileRun(page, client, url, n) {
       else if (name === 'encodeInto' || name === 'passStringToWasm0' || name === 'encode') label = 'TextEncoder (strings into wasm memory)';
       else if (name === 'MessageEvent') label = 'new MessageEvent';
       else if (file === 'browser.mjs') label = 'the bench callback';
-      else if (file === 'index.js') label = 'package entry (receiver checks)';
+      else if (file === 'api.js' || file === 'index.js') label = 'package entry (receiver checks)';
       else if (file === 'eventsource_wasm.js') {
         const glue = /^__wbg_(\w+?)_[0-9a-f]{16}$/.exec(name)?.[1] || (name ? name : glueName(lineNumber));
         label = GLUE_LABELS[glue] || `glue: ${glue}`;
@@ -331,7 +333,8 @@ async function sizeRow() {
   const [packed] = JSON.parse(
     execFileSync('npm', ['pack', '--dry-run', '--json', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, encoding: 'utf8' }),
   );
-  const runtime = packed.files.map((f) => f.path).filter((p) => /\.(wasm|m?js)$/.test(p));
+  // What the default entry loads (the inline entry's base64 copy of the .wasm is row 8's).
+  const runtime = packed.files.map((f) => f.path).filter((p) => /\.(wasm|m?js)$/.test(p) && !/(^|\/)(inline|wasm-bytes|wasm-base64)\.js$/.test(p));
   const files = runtime.map((p) => ({ path: p, bytes: packed.files.find((f) => f.path === p).size, gzip_bytes: gzipSize(join(root, p)) }));
   const total = files.reduce((s, f) => s + f.gzip_bytes, 0);
   const browser = files.filter((f) => f.path !== 'node.mjs').reduce((s, f) => s + f.gzip_bytes, 0);
@@ -931,6 +934,97 @@ async function fanoutRow() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// row 8: the inline entry against the default entry
+
+/** gzip -9 bytes of the package files a browser loads through `entry` (its static import graph). */
+function entryBytes(entry) {
+  const installed = join(root, 'tests/.work/app/node_modules/eventsource-wasm');
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const [, spec] of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"](\.[^'"]+)['"]/g)) visit(join(dirname(file), spec));
+  };
+  visit(join(installed, entry));
+  const files = [...seen];
+  if (entry.endsWith('index.js')) files.push(join(installed, 'pkg/web/eventsource_wasm_bg.wasm'));
+  return {
+    files: files.map((f) => f.slice(installed.length + 1)),
+    bytes: files.reduce((sum, f) => sum + readFileSync(f).length, 0),
+    gzip_bytes: files.reduce((sum, f) => sum + gzipSize(f), 0),
+  };
+}
+
+async function startupRow(browser) {
+  const installed = join(root, 'tests/.work/app/node_modules/eventsource-wasm');
+  const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  const entries = { default: ['eventsource-wasm', '.'], inline: ['eventsource-wasm/inline', './inline'] };
+  for (const [name, [specifier, subpath]] of Object.entries(entries)) {
+    const file = manifest.exports[subpath].default.replace(/^\.\//, '');
+    writeFileSync(
+      join(www, `startup-${name}.html`),
+      `<!doctype html>
+<meta charset="utf-8">
+<title>eventsource-wasm start-up: ${name} entry</title>
+<script type="importmap">${JSON.stringify({ imports: { [specifier]: `/app/node_modules/eventsource-wasm/${file}` } })}</script>
+<script type="module">
+  import init, { EventSource } from '${specifier}';
+  const loaded = performance.now();
+  await init();
+  const initialised = performance.now();
+  const es = new EventSource('/fixture/basic');
+  es.onmessage = () => {
+    es.close();
+    window.startup = { loaded, initialised, first_event: performance.now() };
+  };
+</script>
+`,
+    );
+  }
+  // Cold loads (a fresh context: empty HTTP and code caches), alternating the entries.
+  const samples = { default: [], inline: [] };
+  for (let round = 0; round < CFG.startup.rounds; round++) {
+    for (const name of round % 2 ? ['inline', 'default'] : ['default', 'inline']) {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${SERVER}/bench/startup-${name}.html`);
+        await page.waitForFunction(() => window.startup, null, { timeout: 30_000 });
+        samples[name].push(await page.evaluate(() => window.startup));
+      } finally {
+        await context.close();
+      }
+    }
+  }
+  const summary = {};
+  for (const name of Object.keys(entries)) {
+    const bytes = entryBytes(manifest.exports[entries[name][1]].default.replace(/^\.\//, ''));
+    const pick = (key) => median(samples[name].map((s) => s[key]));
+    summary[name] = { ...bytes, loaded_ms: pick('loaded'), init_ms: median(samples[name].map((s) => s.initialised - s.loaded)), first_event_ms: pick('first_event') };
+  }
+  results.raw.startup = { rounds: CFG.startup.rounds, samples, summary };
+  const range = (name) => {
+    const xs = samples[name].map((x) => x.first_event);
+    return `${fix(Math.min(...xs), 0)}–${fix(Math.max(...xs), 0)}`;
+  };
+  const show = (x, name) =>
+    `${kb(x.gzip_bytes)} gz (${kb(x.bytes)} raw); module loaded ${fix(x.loaded_ms, 1)} ms, init() ${fix(x.init_ms, 1)} ms, first event ${fix(x.first_event_ms, 1)} ms after navigation (range ${range(name)})`;
+  const { default: d, inline: i } = summary;
+  row({
+    id: '8',
+    title: `Start-up: the inline entry (eventsource-wasm/inline, the .wasm in base64) vs. the default entry (fetches the .wasm): bytes a browser loads (JS + wasm, gzip -9) and time from navigation to the first event, headless Chromium, cold cache, median of ${CFG.startup.rounds} loads each (loopback)`,
+    ours: `inline: ${show(i, 'inline')}`,
+    peers: `default entry: ${show(d, 'default')}`,
+    ratio: i.first_event_ms / d.first_event_ms,
+    ratio_note: 'inline / default, time to the first event',
+    target: 'reported (no target)',
+    met: null,
+    verdict: `the inline entry loads ${kb(i.gzip_bytes - d.gzip_bytes)} more gzipped (${fix(((i.gzip_bytes / d.gzip_bytes) - 1) * 100, 0)}%) in one request fewer: its module graph loads in ${fix(i.loaded_ms, 1)} ms against ${fix(d.loaded_ms, 1)} ms, its init() (decoding and compiling from memory) takes ${fix(i.init_ms, 1)} ms against ${fix(d.init_ms, 1)} ms (fetching and compiling the .wasm); the first event comes ${fix(Math.abs(i.first_event_ms - d.first_event_ms), 1)} ms ${i.first_event_ms >= d.first_event_ms ? 'later' : 'sooner'} (medians; on loopback, where the extra request costs least)`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // main
 
 const ROWS = [
@@ -951,13 +1045,14 @@ const ROWS = [
   ['6b', 'Memory, create/close'],
   ['6c', 'Memory, listeners'],
   ['7', 'Companion server fan-out'],
+  ['8', 'Start-up: inline entry vs. default entry'],
 ];
 const pick = (...ids) => ROWS.filter(([id]) => ids.some((p) => id.startsWith(p)));
 
 const started = performance.now();
 mkdirSync(work, { recursive: true });
 let pageReady = false;
-await part('bench page and peer bundles', pick('1', '2', '4', '5', '6'), async () => {
+await part('bench page and peer bundles', pick('1', '2', '4', '5', '6', '8'), async () => {
   await preparePage();
   pageReady = true;
 });
@@ -986,6 +1081,13 @@ if (pageReady) {
       results.versions.chromium = browser.version();
     }
     await memoryRows(browser);
+  });
+  await part('row 8: start-up of the inline and default entries', pick('8'), async () => {
+    if (!browser) {
+      browser = await launch();
+      results.versions.chromium = browser.version();
+    }
+    await startupRow(browser);
   });
 }
 if (browser) await browser.close();

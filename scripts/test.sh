@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole suite: lints, native tests, the build, browser tests of the Rust API (wasm-pack in
 # headless Chromium, the chaos test also in Firefox ESR), JS tests of the packed npm package,
-# the TypeScript types, an end-to-end test of the demo page, and a smoke run of the
-# benchmarks. Starts (and stops) the companion server itself.
+# the TypeScript types and the README's snippets, an end-to-end test of the demo page, the
+# examples (built and run), and a smoke run of the benchmarks. Starts (and stops) the
+# companion server itself.
 #
 # Environment: SSE_TEST_PORT (companion server, default 18787), SSE_RUNNER_PORT (the
-# wasm-bindgen test runner's page, default 18788).
+# wasm-bindgen test runner's page, default 18788), SSE_EXAMPLES_PORT (the examples' own
+# sse-server, default 18789; the SSR example's server listens on the port after it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -18,13 +20,20 @@ bash scripts/setup.sh
 
 step "format and lints"
 cargo fmt --all -- --check
-# Both feature sets: the Rust API alone (what a Rust app gets by default) and with the JS API.
-cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests -- -D warnings
+# Every combination of the crate's Cargo features (fetch, reconnect, js; cargo-hack), each
+# lint-clean; `js` implies the other two, so it is linted once.
+cargo hack clippy --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm \
+  --target wasm32-unknown-unknown --lib --tests -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests --features js -- -D warnings
 cargo clippy --quiet -p sse-server --all-targets -- -D warnings
+node scripts/check-architecture.mjs
 
 step "native tests: parser conformance, server, doc examples"
 cargo test --quiet --workspace
+# The pure core and the doc examples in every feature combination too.
+cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm \
+  --lib --test parser_conformance
+cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm --doc
 
 step "a Rust app on the newest wasm-bindgen builds with the crate (no exact pins)"
 bash scripts/check-consumer.sh
@@ -41,9 +50,10 @@ server_url="http://127.0.0.1:$port"
 server_log="$root/tests/.work/server.log"
 
 step "start the companion server on $server_url"
-for p in "$port" "$runner_port"; do
+examples_port=${SSE_EXAMPLES_PORT:-18789}
+for p in "$port" "$runner_port" "$examples_port" "$((examples_port + 1))"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "port $p is in use; set SSE_TEST_PORT / SSE_RUNNER_PORT to free ports" >&2
+    echo "port $p is in use; set SSE_TEST_PORT / SSE_RUNNER_PORT / SSE_EXAMPLES_PORT to free ports" >&2
     exit 1
   fi
 done
@@ -72,17 +82,22 @@ step "browser tests of the Rust API in Chromium (wasm-pack test --headless --chr
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
   wasm-pack test --headless --chrome -- --test browser --test chaos --test outage
 
+step "browser tests of the bare wrapper (--no-default-features) in Chromium"
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
+  wasm-pack test --headless --chrome -- --no-default-features --test browser
+
 step "the chaos test in Firefox ESR (wasm-pack test --headless --firefox)"
 GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)} \
   wasm-pack test --headless --firefox -- --test chaos
 
-step "TypeScript declarations (as a user's bundler resolves the installed package)"
-rm -rf tests/.work/app/types
-cp -r tests/types tests/.work/app/types
-node_modules/.bin/tsc -p tests/.work/app/types/tsconfig.json
+step "TypeScript declarations under each lib a user has, and every README snippet type-checked"
+node --test tests/types/
 
 step "JS tests of the packed package and the demo page (node --test, headless Chromium)"
 SSE_SERVER_URL="$server_url" node --test --test-concurrency=1 tests/js/ tests/e2e/ tests/node/
+
+step "examples/: each built as a user builds it and run against the companion server"
+SSE_EXAMPLES_PORT=$examples_port node --test tests/examples/
 
 # Benchmarks are not tests: this only checks that `npm run bench` runs end to end on a tiny size
 # (it starts its own servers on free ports).

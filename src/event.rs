@@ -101,6 +101,15 @@ impl ErrorEvent {
             .is_some_and(|kind| kind == "parse")
     }
 
+    /// `true` when the stream ended or broke before the event that completes it
+    /// ([`close_on`](crate::EventSourceOptions::close_on)); it reconnects from the last event ID
+    /// unless [`is_fatal`](Self::is_fatal).
+    pub fn is_truncated(&self) -> bool {
+        self.field("kind")
+            .and_then(|kind| kind.as_string())
+            .is_some_and(|kind| kind == "truncated")
+    }
+
     /// A sentence describing the error, suitable for a log. With the fetch transport it names
     /// the cause (e.g. `the server answered HTTP 401 Unauthorized`).
     pub fn message(&self) -> String {
@@ -164,11 +173,13 @@ impl ErrorEvent {
 ///     println!("attempt {} in {} ms ({})", event.attempt(), event.delay_ms(), event.reason());
 /// });
 /// ```
+#[cfg(feature = "reconnect")]
 #[derive(Debug, Clone)]
 pub struct ReconnectEvent {
     raw: web_sys::Event,
 }
 
+#[cfg(feature = "reconnect")]
 impl ReconnectEvent {
     pub(crate) fn from_raw(raw: web_sys::Event) -> Self {
         Self { raw }

@@ -23,6 +23,8 @@ const offsetOf = getter(TypedArray.prototype, 'byteOffset');
 const lengthOf = getter(TypedArray.prototype, 'byteLength');
 const U8 = Uint8Array;
 const resolve = Promise.resolve.bind(Promise);
+const PromiseClass = Promise;
+const promiseThen = Promise.prototype.then;
 const EventClass = typeof Event === 'function' ? Event : undefined;
 const typeOf = EventClass && getter(EventClass.prototype, 'type');
 const SignalClass = typeof AbortSignal === 'function' ? AbortSignal : undefined;
@@ -84,6 +86,18 @@ export function to_promise(value) {
   return resolve(value);
 }
 
+export function pending_of(value) {
+  let then;
+  try {
+    if (value instanceof PromiseClass) then = promiseThen;
+    else if (value !== null && (typeof value === 'object' || typeof value === 'function')) then = value.then;
+  } catch (error) {
+    return new PromiseClass((settle, fail) => fail(error));
+  }
+  if (typeof then !== 'function') return undefined;
+  return new PromiseClass((settle, fail) => then.call(value, settle, fail));
+}
+
 export function has_platform_event_source() {
   return Platform !== undefined && globalThis.EventSource != null;
 }
@@ -96,8 +110,10 @@ extern "C" {
     #[cfg(feature = "js")]
     #[wasm_bindgen(catch)]
     fn dom_string(value: &JsValue) -> Result<String, JsValue>;
+    #[cfg(feature = "fetch")]
     #[wasm_bindgen(catch)]
     fn uint8_length(value: &JsValue) -> Result<f64, JsValue>;
+    #[cfg(feature = "fetch")]
     #[wasm_bindgen(catch)]
     fn copy_uint8(value: &JsValue, start: u32, dest: &mut [u8]) -> Result<u32, JsValue>;
     #[cfg(feature = "js")]
@@ -120,6 +136,9 @@ extern "C" {
     fn new_syntax_error(message: &str) -> JsValue;
     #[wasm_bindgen(catch, js_name = to_promise)]
     fn resolve(value: &JsValue) -> Result<Promise, JsValue>;
+    #[cfg(feature = "js")]
+    #[wasm_bindgen(catch)]
+    fn pending_of(value: &JsValue) -> Result<Option<Promise>, JsValue>;
     #[wasm_bindgen(catch)]
     fn has_platform_event_source() -> Result<bool, JsValue>;
     #[wasm_bindgen(catch)]
@@ -141,6 +160,7 @@ pub(crate) fn to_dom_string(value: &JsValue) -> Result<String, JsValue> {
 
 /// The length in bytes of `value` if it is a genuine `Uint8Array` (not a Proxy, not anything
 /// whose `length` could lie), read from the view itself.
+#[cfg(feature = "fetch")]
 pub(crate) fn uint8_array_length(value: &JsValue) -> Option<u32> {
     match uint8_length(value) {
         Ok(n) if n >= 0.0 => Some(n as u32),
@@ -150,6 +170,7 @@ pub(crate) fn uint8_array_length(value: &JsValue) -> Option<u32> {
 
 /// Copies the bytes of the genuine `Uint8Array` `value` from `start` into `dest`, as many as fit
 /// and exist now (a buffer can shrink or be detached between calls); returns how many.
+#[cfg(feature = "fetch")]
 pub(crate) fn copy_from_uint8_array(
     value: &JsValue,
     start: u32,
@@ -198,6 +219,15 @@ pub(crate) fn syntax_error(message: &str) -> JsValue {
 /// `Promise.resolve(value)` (which reads `value.then`, and so can throw).
 pub(crate) fn to_promise(value: &JsValue) -> Result<Promise, JsValue> {
     resolve(value)
+}
+
+#[cfg(feature = "js")]
+/// If `value` is a promise or another thenable: a fresh promise (made with the `Promise`
+/// captured at load) that settles as `value` does. A promise is followed through the built-in
+/// `then` captured at load (never an own `then`); whatever throws meanwhile (a `then` getter, a
+/// thenable's `then`) becomes a rejection. `None` for any other value (a synchronous result).
+pub(crate) fn pending(value: &JsValue) -> Result<Option<Promise>, JsValue> {
+    pending_of(value)
 }
 
 /// Whether the platform has its own `EventSource` (captured when this module loaded) and the

@@ -46,39 +46,64 @@
 //!
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
-//! | `js` | off | the JavaScript API (the `EventSource` class, `createParser`, `isSupported`) and every `#[wasm_bindgen]` export; without it the crate exports nothing to JS. The npm package is built with it. |
+//! | (none) | always | the typed wrapper of the browser's `EventSource`: typed listeners, streams, JSON, the status of a failed connection, `last_event_id` resume, the [`parser`] |
+//! | `fetch` | on | the fetch transport (`Transport::Fetch`): headers, any method, a body, credentials modes, an injected `fetch`, an idle timeout, the HTTP status and body of errors; also where there is no `EventSource` (Node.js, service workers) |
+//! | `reconnect` | on | policy-driven reconnection on either transport (`RetryPolicy`: backoff, jitter, limits, `Retry-After`, `ShouldRetry`), `reconnecting` events, and the lifecycle triggers (network back online, hidden page, back/forward cache) |
+//! | `js` | off | the JavaScript API (the `EventSource` class, `createParser`, `isSupported`) and every `#[wasm_bindgen]` export; without it the crate exports nothing to JS. Implies `fetch` and `reconnect`. The npm package is built with it. |
+//!
+//! `default-features = false` gives the smallest build: the bare wrapper, which behaves exactly
+//! like the browser's `EventSource` (it reconnects by itself, after its reconnection time).
 #![deny(missing_docs, missing_debug_implementations)]
 
+mod batch;
+#[cfg(feature = "fetch")]
+mod bytes;
+mod close_on;
+mod dispatch;
 mod error;
 mod event;
-mod fetch;
+#[cfg(feature = "fetch")]
+mod event_strings;
 mod intrinsics;
 #[cfg(feature = "js")]
 mod js;
 mod listener;
+mod oneshot;
+mod open;
 mod options;
 pub mod parser;
-mod probe;
 mod ready_state;
-mod registry;
 mod response;
+#[cfg(feature = "fetch")]
+mod resume;
 mod retry;
 mod source;
+mod state;
 mod stream;
+mod supervisor;
 mod support;
+mod timer;
+mod transport;
+mod url;
 
+pub use batch::Every;
 pub use error::{DecodeError, Error};
-pub use event::{ErrorEvent, MessageEvent, ReconnectEvent, SourceEvent};
+#[cfg(feature = "reconnect")]
+pub use event::ReconnectEvent;
+pub use event::{ErrorEvent, MessageEvent, SourceEvent};
 pub use listener::Listener;
-pub use options::{
-    Credentials, EventSourceOptions, HeaderProvider, HeadersFuture, ShouldRetry, Transport,
-};
+#[cfg(feature = "reconnect")]
+pub use options::ShouldRetry;
+pub use options::{CloseOn, EventSourceOptions, Transport};
+#[cfg(feature = "fetch")]
+pub use options::{Credentials, HeaderProvider, HeadersFuture, Resume};
 pub use ready_state::ReadyState;
-pub use retry::{
-    parse_retry_after, parse_retry_after_at, Backoff, Decision, Failure, RetryPolicy, MAX_TIMER_MS,
-};
+pub use retry::{parse_retry_after, parse_retry_after_at, Failure, MAX_TIMER_MS};
+#[cfg(feature = "reconnect")]
+pub use retry::{Backoff, Decision, RetryPolicy};
 pub use source::EventSource;
-pub use stream::{EventStream, MessageStream};
+pub use state::{LastError, SourceState};
+pub use stream::{EventStream, MessageStream, StateStream};
 pub use support::is_supported;
 
 // ---- The npm package's global allocator (feature `talc`; scripts/build.sh turns it on). ----

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::rc::Weak;
 
-use crate::registry::Shared;
+use crate::supervisor::Supervisor;
 
 /// A registered listener. Dropping it removes the listener.
 ///
@@ -21,12 +21,12 @@ use crate::registry::Shared;
 /// ```
 #[must_use = "the listener is removed as soon as this handle is dropped"]
 pub struct Listener {
-    shared: Weak<Shared>,
+    shared: Weak<Supervisor>,
     id: u64,
 }
 
 impl Listener {
-    pub(crate) fn new(shared: Weak<Shared>, id: u64) -> Self {
+    pub(crate) fn new(shared: Weak<Supervisor>, id: u64) -> Self {
         Self { shared, id }
     }
 

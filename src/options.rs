@@ -1,10 +1,15 @@
 //! Options for creating a source.
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
+#[cfg(any(feature = "fetch", feature = "reconnect"))]
+use std::{fmt, rc::Rc};
+#[cfg(feature = "fetch")]
+use std::{future::Future, pin::Pin};
 
+pub use crate::close_on::CloseOn;
+#[cfg(feature = "fetch")]
+pub use crate::resume::Resume;
+
+#[cfg(feature = "reconnect")]
 use crate::retry::{Failure, RetryPolicy};
 
 /// Which connection mechanism a source uses.
@@ -30,6 +35,7 @@ pub enum Transport {
 }
 
 /// The `credentials` mode of a fetch request.
+#[cfg(feature = "fetch")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credentials {
     /// Never send cookies or HTTP authentication.
@@ -40,6 +46,7 @@ pub enum Credentials {
     Include,
 }
 
+#[cfg(feature = "fetch")]
 impl Credentials {
     /// The Fetch standard's name: `"omit"`, `"same-origin"` or `"include"`.
     pub fn as_str(self) -> &'static str {
@@ -52,6 +59,7 @@ impl Credentials {
 }
 
 /// A future of request headers, as produced by a [`HeaderProvider`].
+#[cfg(feature = "fetch")]
 pub type HeadersFuture = Pin<Box<dyn Future<Output = Result<Vec<(String, String)>, String>>>>;
 
 /// Computes the request headers anew on every connect, e.g. to refresh a token before a
@@ -65,9 +73,11 @@ pub type HeadersFuture = Pin<Box<dyn Future<Output = Result<Vec<(String, String)
 /// });
 /// # drop(provider);
 /// ```
+#[cfg(feature = "fetch")]
 #[derive(Clone)]
 pub struct HeaderProvider(pub(crate) Rc<dyn Fn() -> HeadersFuture>);
 
+#[cfg(feature = "fetch")]
 impl HeaderProvider {
     /// Wraps an async function returning the headers.
     pub fn new<F, Fut>(provider: F) -> Self
@@ -84,6 +94,7 @@ impl HeaderProvider {
     }
 }
 
+#[cfg(feature = "fetch")]
 impl fmt::Debug for HeaderProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("HeaderProvider(..)")
@@ -103,9 +114,11 @@ impl fmt::Debug for HeaderProvider {
 /// });
 /// # drop(should_retry);
 /// ```
+#[cfg(feature = "reconnect")]
 #[derive(Clone)]
 pub struct ShouldRetry(pub(crate) Rc<dyn Fn(&Failure) -> bool>);
 
+#[cfg(feature = "reconnect")]
 impl ShouldRetry {
     /// Wraps a classification function.
     pub fn new(decide: impl Fn(&Failure) -> bool + 'static) -> Self {
@@ -113,6 +126,7 @@ impl ShouldRetry {
     }
 }
 
+#[cfg(feature = "reconnect")]
 impl fmt::Debug for ShouldRetry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ShouldRetry(..)")
@@ -124,16 +138,19 @@ impl fmt::Debug for ShouldRetry {
 /// Every field has a default; build it with the chaining setters.
 ///
 /// ```
-/// use eventsource_wasm::{EventSourceOptions, Transport};
+/// use eventsource_wasm::EventSourceOptions;
 ///
+/// # #[cfg(feature = "fetch")] {
 /// let options = EventSourceOptions::new()
 ///     .with_credentials(true)
 ///     .header("Authorization", "Bearer token")
 ///     .method("POST")
 ///     .body(r#"{"topics":["a"]}"#);
 /// assert!(options.credentials());
-/// // Headers and a body need the fetch transport, which `Transport::Auto` then picks.
+/// // Headers and a body need the fetch transport (feature `fetch`), which `Transport::Auto`
+/// // then picks.
 /// assert!(options.needs_fetch());
+/// # }
 /// assert!(!EventSourceOptions::default().needs_fetch());
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -145,35 +162,58 @@ pub struct EventSourceOptions {
     /// The connection mechanism. Default: [`Transport::Auto`].
     pub transport: Transport,
     /// The HTTP method (fetch transport). Default: `GET`.
+    #[cfg(feature = "fetch")]
     pub method: Option<String>,
     /// Extra request headers (fetch transport). Default: none.
+    #[cfg(feature = "fetch")]
     pub headers: Vec<(String, String)>,
     /// Headers computed on every connect (fetch transport); added after [`headers`](Self::headers).
     /// Default: none.
+    #[cfg(feature = "fetch")]
     pub header_provider: Option<HeaderProvider>,
     /// A request body (fetch transport). Default: none.
+    #[cfg(feature = "fetch")]
     pub body: Option<String>,
+    /// How to continue the stream once a response has started (fetch transport): later
+    /// attempts send this request instead of the original one, with `Last-Event-ID`. Without
+    /// it, a request whose method is not idempotent (`POST`, `PATCH`) is sent again only if it
+    /// failed before its response started: once a stream has opened, its end or failure is
+    /// fatal, with a message that says to set `resume`. Default: none.
+    #[cfg(feature = "fetch")]
+    pub resume: Option<Resume>,
     /// The fetch `credentials` mode. Default: `include` when `with_credentials`, else
     /// `same-origin` (what `EventSource` does).
+    #[cfg(feature = "fetch")]
     pub fetch_credentials: Option<Credentials>,
     /// A `fetch` function to use instead of the global one (fetch transport), called as
     /// `fetch(url, init)`. Default: the global `fetch`.
+    #[cfg(feature = "fetch")]
     pub fetch: Option<js_sys::Function>,
     /// The largest event, in bytes, the fetch transport accepts; a larger one is dropped and
     /// reported as an error. Default: 1 MiB.
+    #[cfg(feature = "fetch")]
     pub max_event_size: Option<usize>,
     /// Reconnect with this policy (backoff, jitter, limits) instead of the browser's plain
     /// behaviour; see [`RetryPolicy`]. Default: none — exactly what `EventSource` does (retry
     /// network errors after the server's `retry:`, give up on any HTTP error).
+    #[cfg(feature = "reconnect")]
     pub retry: Option<RetryPolicy>,
     /// Overrides which failures are retried. Setting it without [`retry`](Self::retry) turns
     /// on the default [`RetryPolicy`]. Default: none.
+    #[cfg(feature = "reconnect")]
     pub should_retry: Option<ShouldRetry>,
     /// Reconnect when nothing at all (not even a comment) has arrived for this long, in ms,
     /// counted from the last byte (fetch transport). Default: none.
+    #[cfg(feature = "fetch")]
     pub idle_timeout_ms: Option<u32>,
     /// The last event ID to start from, sent on the first connection too. Default: none.
     pub last_event_id: Option<String>,
+    /// When the stream is complete: after the matching event is delivered the source closes,
+    /// does not reconnect, and dispatches `close`. A stream that ends or breaks before it is
+    /// *truncated* ([`Failure::Truncated`](crate::Failure::Truncated), `error` events with
+    /// `kind` `"truncated"`) and reconnects from the last event ID. Default: none (the
+    /// browser's behaviour: a stream never completes).
+    pub close_on: Option<CloseOn>,
     /// The query parameter that carries the last event ID. The browser's `EventSource` (which
     /// cannot set headers) uses it when this crate reopens it ([`retry`](Self::retry),
     /// `lastEventId`, lifecycle triggers); default `"lastEventId"`. The fetch transport uses it
@@ -183,14 +223,18 @@ pub struct EventSourceOptions {
     pub last_event_id_param: Option<String>,
     /// Reconnect at once, skipping a pending retry wait, when the browser fires `online`.
     /// Default: `false`.
+    #[cfg(feature = "reconnect")]
     pub reconnect_on_online: bool,
     /// Close the connection while the page is hidden and reconnect from the last event ID
     /// when it is visible again (windows only). Default: `false`.
+    #[cfg(feature = "reconnect")]
     pub pause_when_hidden: bool,
     /// Reconnect when the page is restored from the back/forward cache (`pageshow` with
     /// `persisted`). Default: `false`.
+    #[cfg(feature = "reconnect")]
     pub reopen_on_pageshow: bool,
     /// A body of any type `fetch` accepts (set by the JS bindings).
+    #[cfg(feature = "fetch")]
     pub(crate) js_body: Option<wasm_bindgen::JsValue>,
 }
 
@@ -218,60 +262,70 @@ impl EventSourceOptions {
     }
 
     /// Sets [`method`](Self::method).
+    #[cfg(feature = "fetch")]
     pub fn method(mut self, method: impl Into<String>) -> Self {
         self.method = Some(method.into());
         self
     }
 
     /// Adds a request header.
+    #[cfg(feature = "fetch")]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
 
     /// Sets [`header_provider`](Self::header_provider).
+    #[cfg(feature = "fetch")]
     pub fn header_provider(mut self, provider: HeaderProvider) -> Self {
         self.header_provider = Some(provider);
         self
     }
 
     /// Sets [`body`](Self::body).
+    #[cfg(feature = "fetch")]
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(body.into());
         self
     }
 
     /// Sets [`fetch_credentials`](Self::fetch_credentials).
+    #[cfg(feature = "fetch")]
     pub fn fetch_credentials(mut self, credentials: Credentials) -> Self {
         self.fetch_credentials = Some(credentials);
         self
     }
 
     /// Sets [`fetch`](Self::fetch).
+    #[cfg(feature = "fetch")]
     pub fn fetch(mut self, fetch: js_sys::Function) -> Self {
         self.fetch = Some(fetch);
         self
     }
 
     /// Sets [`max_event_size`](Self::max_event_size).
+    #[cfg(feature = "fetch")]
     pub fn max_event_size(mut self, bytes: usize) -> Self {
         self.max_event_size = Some(bytes);
         self
     }
 
     /// Sets [`retry`](Self::retry).
+    #[cfg(feature = "reconnect")]
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
     }
 
     /// Sets [`should_retry`](Self::should_retry).
+    #[cfg(feature = "reconnect")]
     pub fn should_retry(mut self, decide: ShouldRetry) -> Self {
         self.should_retry = Some(decide);
         self
     }
 
     /// Sets [`idle_timeout_ms`](Self::idle_timeout_ms).
+    #[cfg(feature = "fetch")]
     pub fn idle_timeout(mut self, ms: u32) -> Self {
         self.idle_timeout_ms = Some(ms);
         self
@@ -283,6 +337,19 @@ impl EventSourceOptions {
         self
     }
 
+    /// Sets [`resume`](Self::resume).
+    #[cfg(feature = "fetch")]
+    pub fn resume(mut self, resume: Resume) -> Self {
+        self.resume = Some(resume);
+        self
+    }
+
+    /// Sets [`close_on`](Self::close_on).
+    pub fn close_on(mut self, close_on: CloseOn) -> Self {
+        self.close_on = Some(close_on);
+        self
+    }
+
     /// Sets [`last_event_id_param`](Self::last_event_id_param).
     pub fn last_event_id_param(mut self, name: impl Into<String>) -> Self {
         self.last_event_id_param = Some(name.into());
@@ -290,18 +357,21 @@ impl EventSourceOptions {
     }
 
     /// Sets [`reconnect_on_online`](Self::reconnect_on_online).
+    #[cfg(feature = "reconnect")]
     pub fn reconnect_on_online(mut self, value: bool) -> Self {
         self.reconnect_on_online = value;
         self
     }
 
     /// Sets [`pause_when_hidden`](Self::pause_when_hidden).
+    #[cfg(feature = "reconnect")]
     pub fn pause_when_hidden(mut self, value: bool) -> Self {
         self.pause_when_hidden = value;
         self
     }
 
     /// Sets [`reopen_on_pageshow`](Self::reopen_on_pageshow).
+    #[cfg(feature = "reconnect")]
     pub fn reopen_on_pageshow(mut self, value: bool) -> Self {
         self.reopen_on_pageshow = value;
         self
@@ -313,16 +383,25 @@ impl EventSourceOptions {
         self.fetch_only_option().is_some()
     }
 
-    /// The first option set that only the fetch transport can honour (its name as in JS), if
-    /// any.
     /// The retry policy in force: [`retry`](Self::retry), or the default one when only
     /// [`should_retry`](Self::should_retry) is set.
+    #[cfg(feature = "reconnect")]
     pub(crate) fn effective_retry(&self) -> Option<RetryPolicy> {
         self.retry
             .clone()
             .or_else(|| self.should_retry.as_ref().map(|_| RetryPolicy::new()))
     }
 
+    /// The first option set that only the fetch transport can honour (its name as in JS), if
+    /// any.
+    #[cfg(not(feature = "fetch"))]
+    pub(crate) fn fetch_only_option(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The first option set that only the fetch transport can honour (its name as in JS), if
+    /// any.
+    #[cfg(feature = "fetch")]
     pub(crate) fn fetch_only_option(&self) -> Option<&'static str> {
         let method_is_get = self
             .method
@@ -342,6 +421,8 @@ impl EventSourceOptions {
             Some("body")
         } else if self.fetch.is_some() {
             Some("fetch")
+        } else if self.resume.is_some() {
+            Some("resume")
         } else if self.idle_timeout_ms.is_some() {
             Some("idleTimeout")
         } else if !credentials_fit {

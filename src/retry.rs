@@ -22,6 +22,7 @@
 ///     .collect();
 /// assert_eq!(delays, [100, 200, 400, 800, 1_000]);
 /// ```
+#[cfg(feature = "reconnect")]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -41,6 +42,7 @@ pub struct RetryPolicy {
     pub reset_after_ms: u32,
 }
 
+#[cfg(feature = "reconnect")]
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
@@ -54,6 +56,7 @@ impl Default for RetryPolicy {
     }
 }
 
+#[cfg(feature = "reconnect")]
 impl RetryPolicy {
     /// The defaults.
     pub fn new() -> Self {
@@ -134,6 +137,10 @@ pub enum Failure {
     /// injected `fetch` that resolved to something that is not a `Response`. Fatal: retrying
     /// would fail the same way.
     Request,
+    /// The stream ended or broke before the event that completes it
+    /// ([`close_on`](crate::EventSourceOptions::close_on)). Retryable: the next attempt resumes
+    /// from the last event ID.
+    Truncated,
 }
 
 impl Failure {
@@ -142,7 +149,11 @@ impl Failure {
     /// (including 204 and other 4xx) and a wrong `Content-Type` are fatal.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Failure::Network | Failure::IdleTimeout | Failure::Unknown | Failure::Headers => true,
+            Failure::Network
+            | Failure::IdleTimeout
+            | Failure::Unknown
+            | Failure::Headers
+            | Failure::Truncated => true,
             Failure::Status { status, .. } => {
                 matches!(status, 408 | 429) || (500..=599).contains(status)
             }
@@ -151,7 +162,7 @@ impl Failure {
     }
 
     /// A short label for events and logs: `network`, `status`, `content-type`, `idle`,
-    /// `unknown`, `headers`, `request`.
+    /// `unknown`, `headers`, `request`, `truncated`.
     pub fn kind(&self) -> &'static str {
         match self {
             Failure::Network => "network",
@@ -161,6 +172,7 @@ impl Failure {
             Failure::Unknown => "unknown",
             Failure::Headers => "headers",
             Failure::Request => "request",
+            Failure::Truncated => "truncated",
         }
     }
 }
@@ -168,6 +180,9 @@ impl Failure {
 /// The longest delay a timer can wait: browsers and Node.js treat a `setTimeout` delay above
 /// 2³¹ − 1 ms (about 24.8 days) as 0 or 1, so every delay is capped here.
 pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
+
+/// The reconnection time before the server sets one with `retry:` (what Chromium uses).
+pub(crate) const DEFAULT_RETRY_MS: u32 = 3000;
 
 /// What to do after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +202,7 @@ pub enum Decision {
 }
 
 /// The state of one source's backoff: consecutive failures and the server's `retry:` value.
+#[cfg(feature = "reconnect")]
 #[derive(Debug, Clone)]
 pub struct Backoff {
     policy: RetryPolicy,
@@ -194,6 +210,7 @@ pub struct Backoff {
     server_retry_ms: Option<u32>,
 }
 
+#[cfg(feature = "reconnect")]
 impl Backoff {
     /// The server sent `retry: ms`: it becomes the base delay.
     pub fn set_server_retry(&mut self, ms: u32) {
@@ -364,7 +381,7 @@ fn parse_http_date(value: &str) -> Option<f64> {
     Some((days * 86_400 + time) as f64 * 1_000.0)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reconnect"))]
 mod tests {
     use super::*;
 

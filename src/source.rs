@@ -1,19 +1,18 @@
 //! The Rust-facing `EventSource`.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 
+use crate::dispatch::RawCallback;
 use crate::event::{as_message, ErrorEvent, MessageEvent};
-use crate::registry::{RawCallback, Reopen, Shared};
-use crate::support::{error_message, is_supported, json_parse};
-use wasm_bindgen::JsValue;
+use crate::supervisor::Supervisor;
+use crate::support::{error_message, json_parse};
 
-use crate::fetch;
-use crate::{Credentials, DecodeError, Error, EventSourceOptions, Listener, ReadyState, Transport};
+use crate::{DecodeError, Error, EventSourceOptions, Every, Listener, ReadyState, SourceState};
 
 /// A connection to a Server-Sent Events endpoint.
 ///
@@ -42,12 +41,12 @@ pub struct EventSource {
 
 /// Closes the connection when the last `EventSource` clone or stream is dropped.
 struct Owner {
-    shared: Rc<Shared>,
+    supervisor: Rc<Supervisor>,
 }
 
 impl Drop for Owner {
     fn drop(&mut self) {
-        self.shared.close();
+        self.supervisor.close();
     }
 }
 
@@ -55,7 +54,7 @@ impl EventSource {
     /// Opens a connection to `url` (resolved against the page's or worker's base URL).
     ///
     /// # Errors
-    /// [`Error::Unsupported`] where no `EventSource` exists (see [`is_supported`]);
+    /// [`Error::Unsupported`] where no `EventSource` exists (see [`is_supported`](crate::is_supported));
     /// [`Error::InvalidUrl`] when the browser rejects the URL.
     ///
     /// ```no_run
@@ -79,175 +78,134 @@ impl EventSource {
     /// # Ok::<(), eventsource_wasm::Error>(())
     /// ```
     pub fn with_options(url: &str, options: &EventSourceOptions) -> Result<Self, Error> {
-        let use_fetch = match options.transport {
-            Transport::Fetch => true,
-            Transport::Auto => options.needs_fetch() || !is_supported(),
-            Transport::EventSource if options.needs_fetch() => {
-                let option = options.fetch_only_option().unwrap_or("headers");
-                return Err(Error::InvalidOptions(format!(
-                    "the browser's EventSource cannot honour the `{option}` option (it cannot \
-                     send headers, a body, another method or other credentials, nor use \
-                     another fetch or an idle timeout): use transport 'fetch' or 'auto'"
-                )));
-            }
-            Transport::EventSource => false,
-        };
-        let shared = if use_fetch {
-            Self::open_fetch(url, options)?
-        } else {
-            Self::open_native(url, options)?
-        };
-        if options.reconnect_on_online || options.pause_when_hidden || options.reopen_on_pageshow {
-            shared.watch_lifecycle(
-                options.reconnect_on_online,
-                options.pause_when_hidden,
-                options.reopen_on_pageshow,
-            );
-        }
+        let supervisor = crate::open::open(url, options)?;
         Ok(Self {
-            owner: Rc::new(Owner { shared }),
+            owner: Rc::new(Owner { supervisor }),
         })
     }
 
-    fn open_fetch(url: &str, options: &EventSourceOptions) -> Result<Rc<Shared>, Error> {
-        if !cfg!(target_arch = "wasm32") {
-            return Err(Error::Unsupported);
-        }
-        let has_fetch = options.fetch.is_some()
-            || js_sys::Reflect::get(&js_sys::global(), &"fetch".into())
-                .is_ok_and(|fetch| fetch.is_function());
-        if !has_fetch {
-            return Err(Error::Unsupported);
-        }
-        let absolute = fetch::resolve_url(url).map_err(|message| Error::InvalidUrl {
-            url: url.to_owned(),
-            message,
-        })?;
-        let method = options.method.clone().unwrap_or_else(|| "GET".to_owned());
-        let body = options
-            .js_body
-            .clone()
-            .or_else(|| options.body.as_deref().map(JsValue::from_str));
-        check_method(&method, body.as_ref())?;
-        let credentials = options
-            .fetch_credentials
-            .unwrap_or(if options.with_credentials {
-                Credentials::Include
-            } else {
-                Credentials::SameOrigin
-            });
-        let shared = Shared::fetch(fetch::Connection::new(
-            absolute,
-            credentials == Credentials::Include,
-        ));
-        fetch::start(
-            &shared,
-            fetch::Request {
-                method,
-                headers: options.headers.clone(),
-                header_provider: options.header_provider.clone(),
-                body,
-                credentials,
-                fetch: options.fetch.clone(),
-                max_event_size: options
-                    .max_event_size
-                    .unwrap_or(fetch::DEFAULT_MAX_EVENT_SIZE),
-                retry: options.effective_retry(),
-                should_retry: options.should_retry.clone(),
-                idle_timeout_ms: options.idle_timeout_ms,
-                last_event_id_param: options.last_event_id_param.clone(),
-            },
-        );
-        if let Some(id) = &options.last_event_id {
-            shared.set_last_event_id(id);
-        }
-        Ok(shared)
-    }
-
-    fn open_native(url: &str, options: &EventSourceOptions) -> Result<Rc<Shared>, Error> {
-        if !is_supported() {
-            return Err(Error::Unsupported);
-        }
-        let param = options
-            .last_event_id_param
-            .clone()
-            .unwrap_or_else(|| "lastEventId".to_owned());
-        let absolute = fetch::resolve_url(url).map_err(|message| Error::InvalidUrl {
-            url: url.to_owned(),
-            message,
-        })?;
-        // EventSource cannot send a Last-Event-ID header: a seeded ID goes in the query.
-        let first_url = match &options.last_event_id {
-            Some(id) if !id.is_empty() => crate::registry::url_with_param(&absolute, &param, id),
-            _ => absolute.clone(),
-        };
-        let raw = crate::intrinsics::platform_event_source(&first_url, options.with_credentials)
-            .map_err(|error| {
-                let message = error_message(&error);
-                let is_syntax = js_sys::Reflect::get(&error, &"name".into())
-                    .ok()
-                    .and_then(|name| name.as_string())
-                    .is_some_and(|name| name == "SyntaxError");
-                if is_syntax {
-                    Error::InvalidUrl {
-                        url: url.to_owned(),
-                        message,
-                    }
-                } else {
-                    Error::Browser(message)
-                }
-            })?;
-        let url_id = match &options.last_event_id {
-            Some(id) if first_url != absolute => id.clone(),
-            _ => String::new(),
-        };
-        let reopen = Reopen {
-            url: absolute,
-            with_credentials: options.with_credentials,
-            param,
-            backoff: options
-                .effective_retry()
-                .map(|policy| RefCell::new(policy.backoff())),
-            should_retry: options.should_retry.clone(),
-            opened_at: Cell::new(None),
-            url_id: RefCell::new(url_id),
-        };
-        let shared = Shared::native(raw, reopen);
-        if let Some(id) = &options.last_event_id {
-            shared.set_last_event_id(id);
-        }
-        Ok(shared)
-    }
-
-    pub(crate) fn shared(&self) -> &Rc<Shared> {
-        &self.owner.shared
+    pub(crate) fn supervisor(&self) -> &Rc<Supervisor> {
+        &self.owner.supervisor
     }
 
     /// The current state. [`ReadyState::Closed`] once closed, for good.
     pub fn ready_state(&self) -> ReadyState {
-        self.shared().ready_state()
+        self.supervisor().ready_state()
     }
 
     /// The absolute URL of the stream.
     pub fn url(&self) -> String {
-        self.shared().url()
+        self.supervisor().url()
     }
 
     /// Whether credentials are sent with cross-origin requests.
     pub fn with_credentials(&self) -> bool {
-        self.shared().with_credentials()
+        self.supervisor().with_credentials()
+    }
+
+    /// The source's state now: readyState, the attempt count, when the next attempt starts, the
+    /// last error, the last event ID and how many events arrived. For UI frameworks: read it
+    /// when [`on_state_change`](Self::on_state_change) or
+    /// [`state_changes`](Self::state_changes) says it changed.
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events")?;
+    /// let state = source.state();
+    /// println!("{:?}, {} events", state.ready_state, state.events_received);
+    /// # Ok::<(), eventsource_wasm::Error>(())
+    /// ```
+    pub fn state(&self) -> SourceState {
+        self.supervisor().state()
+    }
+
+    /// Calls `callback` with the new state after every change (a connection that opens or
+    /// fails, a retry scheduled, each event received, the close). Dropping the handle stops it.
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events")?;
+    /// let _watch = source.on_state_change(|state| println!("{:?}", state.ready_state));
+    /// # Ok::<(), eventsource_wasm::Error>(())
+    /// ```
+    pub fn on_state_change(&self, mut callback: impl FnMut(&SourceState) + 'static) -> Listener {
+        let weak = Rc::downgrade(self.supervisor());
+        let watcher = move || {
+            if let Some(supervisor) = weak.upgrade() {
+                callback(&supervisor.state());
+            }
+        };
+        let id = self
+            .supervisor()
+            .watch_state(Rc::new(RefCell::new(watcher)));
+        Listener::new(Rc::downgrade(self.supervisor()), id)
+    }
+
+    /// Calls `callback` with the server events that arrived since its last call, in order, at
+    /// most once per animation frame ([`Every::Frame`]) or per interval: for UIs that render
+    /// a stream (tokens, ticks) at frame rate. The events are plain [`parser::Event`]s; none
+    /// becomes a `MessageEvent` unless another listener wants it. Every event reaches the
+    /// callback exactly once, across reconnections; what is queued when the source closes is
+    /// delivered at once. With the browser's `EventSource` it receives `message` events (use
+    /// [`on_batch_of`](Self::on_batch_of) for named ones); with the fetch transport, every
+    /// event.
+    ///
+    /// [`parser::Event`]: crate::parser::Event
+    ///
+    /// ```no_run
+    /// use eventsource_wasm::{EventSource, Every};
+    /// # let source = EventSource::new("/events")?;
+    /// let _batch = source.on_batch(Every::Frame, |events| {
+    ///     let text: String = events.iter().map(|event| event.data.as_str()).collect();
+    ///     println!("{} new events: {text}", events.len());
+    /// });
+    /// # Ok::<(), eventsource_wasm::Error>(())
+    /// ```
+    pub fn on_batch(
+        &self,
+        every: Every,
+        callback: impl FnMut(&[crate::parser::Event]) + 'static,
+    ) -> Listener {
+        self.batch(None, every, callback)
+    }
+
+    /// [`on_batch`](Self::on_batch) for the events of `types` only.
+    pub fn on_batch_of(
+        &self,
+        types: &[&str],
+        every: Every,
+        callback: impl FnMut(&[crate::parser::Event]) + 'static,
+    ) -> Listener {
+        let types = types.iter().map(|t| (*t).to_owned()).collect();
+        self.batch(Some(types), every, callback)
+    }
+
+    pub(crate) fn batch(
+        &self,
+        types: Option<Vec<String>>,
+        every: Every,
+        callback: impl FnMut(&[crate::parser::Event]) + 'static,
+    ) -> Listener {
+        let id = self
+            .supervisor()
+            .add_batch(every, types, Rc::new(RefCell::new(callback)));
+        Listener::new(Rc::downgrade(self.supervisor()), id)
+    }
+
+    /// A number that moves on whenever [`state`](Self::state) changes.
+    #[cfg(feature = "js")]
+    pub(crate) fn state_version(&self) -> u64 {
+        self.supervisor().state_version()
     }
 
     /// The `lastEventId` of the most recent message delivered to any listener or stream of this
     /// source (empty before the first). Events of a type nobody listens to are not seen.
     pub fn last_event_id(&self) -> String {
-        self.shared().last_event_id()
+        self.supervisor().last_event_id()
     }
 
     /// Closes the connection for every clone: no reconnect, no further events; streams end and
     /// listeners are released. Calling it again does nothing.
     pub fn close(&self) {
-        self.shared().close();
+        self.supervisor().close();
     }
 
     /// The browser's `EventSource`, for anything this crate does not wrap; `None` when the
@@ -260,7 +218,7 @@ impl EventSource {
     /// }
     /// ```
     pub fn as_raw(&self) -> Option<web_sys::EventSource> {
-        self.shared().raw()
+        self.supervisor().raw()
     }
 
     fn listen(
@@ -269,13 +227,15 @@ impl EventSource {
         callback: impl FnMut(&web_sys::Event) + 'static,
     ) -> Listener {
         let callback: RawCallback = Rc::new(RefCell::new(callback));
-        let id = self.shared().add(event_type, callback);
-        Listener::new(Rc::downgrade(self.shared()), id)
+        let id = self.supervisor().add(event_type, callback);
+        Listener::new(Rc::downgrade(self.supervisor()), id)
     }
 
     pub(crate) fn watch_close(&self, callback: impl FnMut() + 'static) -> Listener {
-        let id = self.shared().watch_close(Rc::new(RefCell::new(callback)));
-        Listener::new(Rc::downgrade(self.shared()), id)
+        let id = self
+            .supervisor()
+            .watch_close(Rc::new(RefCell::new(callback)));
+        Listener::new(Rc::downgrade(self.supervisor()), id)
     }
 
     /// Listens for raw browser events of `event_type` (used by the JS bindings).
@@ -319,14 +279,14 @@ impl EventSource {
     /// let _errors = source.on_error(|error| println!("fatal: {}", error.is_fatal()));
     /// ```
     pub fn on_error(&self, mut callback: impl FnMut(&ErrorEvent) + 'static) -> Listener {
-        let shared = Rc::downgrade(self.shared());
+        let supervisor = Rc::downgrade(self.supervisor());
         self.listen("error".into(), move |event| {
             if as_message(event).is_some() {
                 return;
             }
-            let state = shared
+            let state = supervisor
                 .upgrade()
-                .map(|shared| shared.ready_state())
+                .map(|supervisor| supervisor.ready_state())
                 .unwrap_or(ReadyState::Closed);
             callback(&ErrorEvent::new(state, event.clone()));
         })
@@ -339,6 +299,7 @@ impl EventSource {
     /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
     /// let _r = source.on_reconnecting(|event| println!("retry #{}", event.attempt()));
     /// ```
+    #[cfg(feature = "reconnect")]
     pub fn on_reconnecting(
         &self,
         mut callback: impl FnMut(&crate::ReconnectEvent) + 'static,
@@ -412,50 +373,4 @@ impl fmt::Debug for EventSource {
             .field("ready_state", &self.ready_state())
             .finish_non_exhaustive()
     }
-}
-
-/// Checks what `fetch` would reject on every attempt, so that it is an error now rather than a
-/// reconnection loop: a method that is not an HTTP token or that fetch forbids, HEAD (its
-/// response has no body), a body with GET, and a body that cannot be sent again (a stream).
-fn check_method(method: &str, body: Option<&JsValue>) -> Result<(), Error> {
-    let is_token = !method.is_empty()
-        && method
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if !is_token {
-        return Err(Error::InvalidOptions(format!(
-            "method \"{method}\" is not a valid HTTP method (e.g. 'GET' or 'POST')"
-        )));
-    }
-    if ["CONNECT", "TRACE", "TRACK"]
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method))
-    {
-        return Err(Error::InvalidOptions(format!(
-            "fetch forbids the method \"{method}\": use 'GET' or 'POST'"
-        )));
-    }
-    if method.eq_ignore_ascii_case("HEAD") {
-        return Err(Error::InvalidOptions(
-            "a HEAD response has no body, so it cannot carry an event stream: use 'GET' or 'POST'"
-                .into(),
-        ));
-    }
-    let Some(body) = body else {
-        return Ok(());
-    };
-    if method.eq_ignore_ascii_case("GET") {
-        return Err(Error::InvalidOptions(
-            "a request body needs a method other than GET (e.g. method: 'POST')".into(),
-        ));
-    }
-    let is_stream = js_sys::Reflect::get(body, &"getReader".into()).is_ok_and(|f| f.is_function());
-    if is_stream {
-        return Err(Error::InvalidOptions(
-            "a ReadableStream body cannot be sent again on reconnect: pass a string, Blob, \
-             ArrayBuffer, FormData or URLSearchParams"
-                .into(),
-        ));
-    }
-    Ok(())
 }

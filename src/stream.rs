@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use futures_core::Stream;
 
 use crate::event::{as_message, ErrorEvent, MessageEvent, SourceEvent};
-use crate::{EventSource, Listener, ReadyState};
+use crate::{EventSource, Listener, ReadyState, SourceState};
 
 /// The buffer between listeners (which push) and a stream (which polls).
 struct Queue<T> {
@@ -82,7 +82,7 @@ pub struct MessageStream {
 }
 
 fn end_on_close<T: 'static>(source: &EventSource, queue: &Rc<Queue<T>>) -> Listener {
-    if source.shared().is_closed() {
+    if source.supervisor().is_closed() {
         queue.end();
     }
     let weak = Rc::downgrade(queue);
@@ -132,14 +132,14 @@ impl EventSource {
         };
         let error = {
             let weak = Rc::downgrade(&queue);
-            let shared = Rc::downgrade(self.shared());
+            let supervisor = Rc::downgrade(self.supervisor());
             self.on_raw("error", move |event| {
                 if as_message(event).is_some() {
                     return;
                 }
-                let state = shared
+                let state = supervisor
                     .upgrade()
-                    .map(|shared| shared.ready_state())
+                    .map(|supervisor| supervisor.ready_state())
                     .unwrap_or(ReadyState::Closed);
                 if let Some(queue) = weak.upgrade() {
                     queue.push(SourceEvent::Error(ErrorEvent::new(state, event.clone())));
@@ -182,6 +182,84 @@ impl EventSource {
             _listeners: [listener, closed],
             _source: self.clone(),
         }
+    }
+}
+
+/// A `futures::Stream` of a source's state: the state after each change, the changes that
+/// came between two polls taken together (see [`EventSource::state_changes`]). It ends after
+/// the state in which the source is closed.
+#[must_use = "streams do nothing unless polled"]
+pub struct StateStream {
+    source: EventSource,
+    changed: Rc<Cell<bool>>,
+    waker: Rc<RefCell<Option<Waker>>>,
+    ended: bool,
+    _watch: Listener,
+}
+
+impl EventSource {
+    /// The source's state after each change, as a stream (for UI frameworks: a signal or a
+    /// store fed from it). Changes that come between two polls are taken together: the stream
+    /// yields the latest state, never a backlog. It ends after the state in which the source is
+    /// closed.
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    /// # async fn demo() -> Result<(), eventsource_wasm::Error> {
+    /// let source = eventsource_wasm::EventSource::new("/events")?;
+    /// let mut states = source.state_changes();
+    /// while let Some(state) = states.next().await {
+    ///     println!("{:?}: {} events", state.ready_state, state.events_received);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn state_changes(&self) -> StateStream {
+        let changed = Rc::new(Cell::new(false));
+        let waker: Rc<RefCell<Option<Waker>>> = Rc::new(RefCell::new(None));
+        let watch = {
+            let changed = changed.clone();
+            let waker = waker.clone();
+            self.on_state_change(move |_| {
+                changed.set(true);
+                if let Some(waker) = waker.borrow_mut().take() {
+                    waker.wake();
+                }
+            })
+        };
+        StateStream {
+            source: self.clone(),
+            changed,
+            waker,
+            ended: false,
+            _watch: watch,
+        }
+    }
+}
+
+impl Stream for StateStream {
+    type Item = SourceState;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SourceState>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let closed = self.source.supervisor().is_closed();
+        if self.changed.replace(false) || closed {
+            let state = self.source.state();
+            self.ended = closed;
+            return Poll::Ready(Some(state));
+        }
+        *self.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl fmt::Debug for StateStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateStream")
+            .field("changed", &self.changed.get())
+            .field("ended", &self.ended)
+            .finish()
     }
 }
 

@@ -1,5 +1,7 @@
 // Demo page for eventsource-wasm. Plain ES module, no dependencies.
 // Everything that comes from the network is rendered with textContent, never as HTML.
+import { mountChat } from './chat.js';
+import { badge as coloured, clock, describeError, el, plural } from './util.js';
 
 const MAX_ROWS = 500;
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSED'];
@@ -27,20 +29,12 @@ let paused = false;
 const counts = new Map();        // event type -> number of rows logged
 const customSubs = new Map();    // event type -> unsubscribe function (or null while disconnected)
 
-window.__demo = { get es() { return es; } };
+// The "Streaming reply" panel (chat.js), enabled once the package loads.
+const chat = mountChat({ onSettled: () => refreshStats() });
+
+window.__demo = { get es() { return es; }, get chat() { return chat.source; } };
 
 // ---------- small helpers ----------
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-const pad = (n, w = 2) => String(n).padStart(w, '0');
-const clock = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-const describeError = (e) => (e && e.name && e.message ? `${e.name}: ${e.message}` : String(e));
 
 function hueFor(type) {
   if (Object.hasOwn(HUES, type)) return HUES[type];
@@ -49,12 +43,7 @@ function hueFor(type) {
   return h;
 }
 
-function badge(type, hueKey = type, neutral = false) {
-  const b = el('span', 'badge', type);
-  b.style.setProperty('--hue', hueFor(hueKey));
-  if (neutral) b.classList.add('neutral');
-  return b;
-}
+const badge = (type, hueKey = type, neutral = false) => coloured(type, hueFor(hueKey), neutral);
 
 // ---------- the log ----------
 
@@ -315,7 +304,8 @@ async function refreshStats() {
     if (!response.ok) throw new Error(String(response.status));
     const s = await response.json();
     ui.stats.textContent = `server: ${s.open_connections} open connection${s.open_connections === 1 ? '' : 's'} · ` +
-      `${s.total_connections} total · ${s.channels} channel${s.channels === 1 ? '' : 's'}`;
+      `${s.total_connections} total · ${s.channels} channel${s.channels === 1 ? '' : 's'}` +
+      (s.chat ? ` · chat: ${plural(s.chat.posts, 'POST')}, ${plural(s.chat.resumes, 'resume')}` : '');
   } catch (error) {
     ui.stats.textContent = `server stats unavailable (${error && error.message ? error.message : error})`;
   }
@@ -328,6 +318,7 @@ function showFatal(message) {
   ui.fatal.hidden = false;
   ui.connect.disabled = true;
   ui.addType.disabled = true;
+  chat.disable();
 }
 
 async function start() {
@@ -345,6 +336,7 @@ async function start() {
       return;
     }
     lib = mod;
+    chat.enable(mod);
     ui.supported.textContent = 'EventSource supported';
     ui.supported.dataset.status = 'yes';
     refreshState();

@@ -9,9 +9,12 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 
-const EXPOSE: &str = "Retry-After, Content-Type, Cache-Control, Last-Event-ID, X-Accel-Buffering";
+const EXPOSE: &str =
+    "Retry-After, Content-Type, Cache-Control, Last-Event-ID, X-Accel-Buffering, Location";
 
-/// Middleware adding CORS headers for allowed origins and answering their preflights.
+/// Middleware adding CORS headers for allowed origins and answering their preflights (which
+/// allow every header they ask for: `Content-Type` for a JSON POST, `Last-Event-ID` for a
+/// resume). `Location` (the resume URL of `POST /chat`) is among the exposed headers.
 pub async fn middleware(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let origin = req
         .headers()

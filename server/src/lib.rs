@@ -7,6 +7,7 @@
 pub mod accept;
 pub mod burst;
 pub mod chaos;
+pub mod chat;
 pub mod config;
 mod cors;
 pub mod counters;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub outages: chaos::Outages,
     /// Bursts scheduled for later (test mode).
     pub bursts: burst::Scheduled,
+    /// The replies of `POST /chat`, kept for resuming.
+    pub chat: chat::Replies,
     statics: StaticDirs,
     guard: OnceLock<Guard>,
     shutdown_tx: watch::Sender<bool>,
@@ -79,6 +82,11 @@ impl AppState {
             requests: counters::RequestCounts::default(),
             outages: chaos::Outages::default(),
             bursts: burst::Scheduled::default(),
+            chat: chat::Replies::new(chat::ChatLimits {
+                max_replies: config.chat_replies,
+                max_tokens: config.chat_tokens,
+                ttl: Duration::from_millis(config.chat_ttl_ms),
+            }),
             statics: StaticDirs::new(config.www.clone(), config.pkg.clone(), &config.mounts),
             guard: OnceLock::new(),
             shutdown_tx,

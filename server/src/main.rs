@@ -31,7 +31,7 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + 
 fn main() -> ExitCode {
     let env_port = std::env::var("PORT").ok();
     let config = match parse_args(std::env::args().skip(1), env_port.as_deref()) {
-        Ok(Command::Run(config)) => config,
+        Ok(Command::Run(config)) => *config,
         Ok(Command::Help) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -55,6 +55,9 @@ fn api_routes() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/id-echo", get(id_echo)),
         ("/last-event-id", get(crate::wire::last_event_id)),
         ("/open-body", get(crate::wire::open_body)),
+        ("/chat", post(crate::chat::start)),
+        ("/chat/{reply}", get(crate::chat::resume)),
+        ("/chat/{reply}/stats", get(crate::chat::reply_stats)),
     ]
 }
 
@@ -100,7 +103,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-fn bad_request(msg: impl Into<String>) -> Response {
+pub(crate) fn bad_request(msg: impl Into<String>) -> Response {
     let mut msg = msg.into();
     msg.push('\n');
     text(StatusCode::BAD_REQUEST, msg)
@@ -119,7 +122,7 @@ fn hub_error(err: HubError) -> Response {
 }
 
 /// Parses an optional numeric query parameter.
-fn num_param(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, String> {
+pub(crate) fn num_param(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, String> {
     match q.get(name) {
         None => Ok(None),
         Some(v) => v
@@ -364,7 +367,7 @@ async fn burst(State(st): Shared, headers: HeaderMap, Query(q): Params) -> Respo
 
 /// `Some(true)` for a JSON media type (`application/json`, `…+json`), `Some(false)` for any
 /// other, `None` without `Content-Type`.
-fn json_content_type(headers: &HeaderMap) -> Option<bool> {
+pub(crate) fn json_content_type(headers: &HeaderMap) -> Option<bool> {
     let ct = headers.get(header::CONTENT_TYPE)?;
     let Ok(ct) = ct.to_str() else {
         return Some(false);
@@ -448,7 +451,8 @@ async fn publish(State(st): Shared, headers: HeaderMap, body: Body) -> Response 
 
 /// `GET /stats`: open and total streaming responses (`open_connections` is what
 /// `--max-connections` limits), open TCP connections and those of them waiting for a request
-/// head (bounded by `--max-waiting`), channels, and requests per path.
+/// head (bounded by `--max-waiting`), channels, requests per path, and the `POST /chat`
+/// totals ([`crate::chat::Replies::stats`]).
 async fn stats(State(st): Shared) -> Response {
     Json(json!({
         "open_connections": st.limits.open(),
@@ -457,6 +461,7 @@ async fn stats(State(st): Shared) -> Response {
         "waiting_connections": st.connections.waiting_count(),
         "channels": st.hub.len(),
         "requests": st.requests.snapshot(),
+        "chat": st.chat.stats(),
     }))
     .into_response()
 }

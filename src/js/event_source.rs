@@ -13,12 +13,17 @@ use crate::{Error, EventSource};
 
 use super::event_target::{capture_flag, listener_arguments, Callback, Core, Entry};
 use super::options::read_options;
+use super::schema::{Schema, Validated};
+use super::snapshot::{on_change, Snapshots};
+use super::subscriptions::Subscriptions;
 use super::type_error;
 
 /// The `EventSource` JS class: a drop-in for the browser's, with typed extras.
 #[wasm_bindgen(js_name = EventSource)]
 pub struct JsEventSource {
     core: Rc<Core>,
+    snapshots: Snapshots,
+    subscriptions: Rc<Subscriptions>,
 }
 
 impl std::fmt::Debug for JsEventSource {
@@ -77,7 +82,11 @@ impl JsEventSource {
             }
         });
         *core._close_watch.borrow_mut() = Some(watch);
-        let this = JsValue::from(JsEventSource { core: core.clone() });
+        let this = JsValue::from(JsEventSource {
+            core: core.clone(),
+            snapshots: Snapshots::default(),
+            subscriptions: Rc::new(Subscriptions::default()),
+        });
         let weak_this = js_sys::WeakRef::new(this.unchecked_ref::<Object>());
         *core.this.borrow_mut() = Some(weak_this);
         Ok(this)
@@ -310,15 +319,55 @@ impl JsEventSource {
         Ok(self.core.subscribe(event_type, Callback::Plain(callback)))
     }
 
-    /// `onJson(type, callback)`: calls `callback(value, event)` with the data parsed as JSON;
-    /// data that is not JSON is dispatched to `error` listeners instead. Returns an
-    /// unsubscribe function.
+    /// `onJson(type, callback, options)`: calls `callback(value, event)` with the data parsed
+    /// as JSON and, with `options.schema` (a Standard Schema validator), checked by it: the
+    /// callback gets the validator's output. Data that is not JSON, or that the schema rejects,
+    /// is dispatched to `error` listeners instead. Returns an unsubscribe function.
     #[wasm_bindgen(js_name = onJson, skip_typescript)]
-    pub fn on_json(&self, event_type: JsValue, callback: JsValue) -> Result<Function, JsValue> {
+    pub fn on_json(
+        &self,
+        event_type: JsValue,
+        callback: JsValue,
+        options: JsValue,
+    ) -> Result<Function, JsValue> {
         let event_type = to_dom_string(&event_type)?;
         let callback: Function = callback
             .dyn_into()
             .map_err(|_| type_error("onJson(type, callback): callback must be a function"))?;
-        Ok(self.core.subscribe(event_type, Callback::Json(callback)))
+        let listener = match Schema::from_options(&options)? {
+            None => Callback::Json(callback),
+            Some(schema) => Callback::Validated(Rc::new(Validated::new(
+                Rc::downgrade(&self.core),
+                callback,
+                schema,
+            ))),
+        };
+        Ok(self.core.subscribe(event_type, listener))
+    }
+
+    /// `getSnapshot()`: the state as a frozen object, the same object until the state changes.
+    #[wasm_bindgen(js_name = getSnapshot, skip_typescript)]
+    pub fn get_snapshot(&self) -> JsValue {
+        self.snapshots.get(&self.core.source)
+    }
+
+    /// `subscribe(callback)`: calls `callback()` after every change of the state; returns a
+    /// function that unsubscribes.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn subscribe(&self, callback: JsValue) -> Result<Function, JsValue> {
+        let callback: Function = callback
+            .dyn_into()
+            .map_err(|_| type_error("subscribe(callback): callback must be a function"))?;
+        let listener = on_change(&self.core.source, callback);
+        Ok(self.subscriptions.keep(listener))
+    }
+
+    /// `onBatch(callback, { every, types })`: calls `callback(events)` with the events since
+    /// its last call as plain `{ type, data, lastEventId }` objects, at most once per frame
+    /// (or per `every` ms). Returns a function that unsubscribes.
+    #[wasm_bindgen(js_name = onBatch, skip_typescript)]
+    pub fn on_batch(&self, callback: JsValue, options: JsValue) -> Result<Function, JsValue> {
+        let listener = super::batch::on_batch(&self.core.source, callback, &options)?;
+        Ok(self.subscriptions.keep(listener))
     }
 }

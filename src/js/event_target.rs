@@ -14,6 +14,7 @@ use crate::intrinsics::to_dom_string;
 use crate::support::{error_message, json_parse};
 use crate::{EventSource, Listener, ReadyState};
 
+use super::schema::Validated;
 use super::{define_properties, descriptors, report, type_error};
 
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub(super) enum Callback {
     Plain(Function),
     /// `onJson(type, callback)`.
     Json(Function),
+    /// `onJson(type, callback, { schema })`.
+    Validated(Rc<Validated>),
 }
 
 pub(super) struct Entry {
@@ -292,10 +295,13 @@ impl Core {
                 continue;
             }
             // `on()` and `onJson()` take the server's events only: never `open`, a connection
-            // error, or the `error` event that reports bad JSON (which would loop back here).
-            if matches!(callback, Callback::Plain(_) | Callback::Json(_))
-                && !*is_message
-                    .get_or_insert_with(|| event.is_instance_of::<web_sys::MessageEvent>())
+            // error, or the `error` event that reports bad JSON or data a schema rejected (which
+            // would loop back here).
+            if matches!(
+                callback,
+                Callback::Plain(_) | Callback::Json(_) | Callback::Validated(_)
+            ) && !*is_message
+                .get_or_insert_with(|| event.is_instance_of::<web_sys::MessageEvent>())
             {
                 continue;
             }
@@ -338,6 +344,10 @@ impl Core {
                         Ok(JsValue::UNDEFINED)
                     }
                 }
+            }
+            Callback::Validated(listener) => {
+                listener.arrive(this, event_type, event);
+                Ok(JsValue::UNDEFINED)
             }
         }
     }

@@ -8,12 +8,20 @@
 //!   events reach listeners with `target`, `currentTarget` and `this` set to the wrapper.
 //! - `options`: the options bag reader.
 //! - `parser`: `createParser()`.
+//! - `snapshot`: `getSnapshot()` and `subscribe()`; `subscriptions`: the listeners behind the
+//!   unsubscribe functions.
+//! - `batch`: `onBatch()`.
+//! - `schema`: `onJson(type, callback, { schema })`, data checked by a Standard Schema validator.
 //! - `types`: the TypeScript declarations wasm-bindgen cannot derive.
 
+mod batch;
 mod event_source;
 mod event_target;
 mod options;
 mod parser;
+mod schema;
+mod snapshot;
+mod subscriptions;
 mod types;
 
 use js_sys::{Object, Reflect};

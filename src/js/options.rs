@@ -11,7 +11,8 @@ use wasm_bindgen_futures::JsFuture;
 use crate::intrinsics::to_promise;
 use crate::support::error_message;
 use crate::{
-    Credentials, EventSourceOptions, Failure, HeaderProvider, RetryPolicy, ShouldRetry, Transport,
+    CloseOn, Credentials, EventSourceOptions, Failure, HeaderProvider, Resume, RetryPolicy,
+    ShouldRetry, Transport,
 };
 
 use super::{report, type_error};
@@ -42,6 +43,78 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             }
         };
     }
+    read_headers(options, &mut result)?;
+    read_request(options, &mut result)?;
+    read_retry(options, &mut result)?;
+    read_should_retry(options, &mut result)?;
+    read_stream(options, &mut result)?;
+    read_completion(options, &mut result)?;
+    Ok(result)
+}
+
+/// `closeOn` (an event type, or a predicate of the event) and `resume` (`{ method, url }`,
+/// the URL a string or a function of the last event ID).
+fn read_completion(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
+    let close_on = get("closeOn")?;
+    if let Some(event_type) = close_on.as_string() {
+        result.close_on = Some(CloseOn::event_type(event_type));
+    } else if let Some(function) = close_on.dyn_ref::<Function>() {
+        let function = function.clone();
+        result.close_on = Some(CloseOn::when(move |event| {
+            match function.call1(&JsValue::UNDEFINED, event.as_raw()) {
+                Ok(answer) => answer.is_truthy(),
+                Err(error) => {
+                    report(&error);
+                    false
+                }
+            }
+        }));
+    } else if !close_on.is_undefined() && !close_on.is_null() {
+        return Err(type_error(
+            "options.closeOn must be an event type (a string) or a function (event) => boolean",
+        ));
+    }
+    let resume = get("resume")?;
+    if resume.is_undefined() || resume.is_null() {
+        return Ok(());
+    }
+    if !resume.is_object() {
+        return Err(type_error(
+            "options.resume must be an object such as { method: 'GET', url: '/chat/42' }",
+        ));
+    }
+    let method = Reflect::get(&resume, &"method".into())?;
+    let method = if method.is_undefined() {
+        "GET".to_owned()
+    } else {
+        method
+            .as_string()
+            .ok_or_else(|| type_error("options.resume.method must be a string such as 'GET'"))?
+    };
+    let url = Reflect::get(&resume, &"url".into())?;
+    result.resume = Some(if let Some(url) = url.as_string() {
+        Resume::get(url).method(method)
+    } else if let Some(function) = url.dyn_ref::<Function>() {
+        let function = function.clone();
+        Resume::try_with(method, move |last_event_id| {
+            let url = function
+                .call1(&JsValue::UNDEFINED, &last_event_id.into())
+                .map_err(|e| error_message(&e))?;
+            url.as_string()
+                .ok_or_else(|| "options.resume.url did not return a string".to_owned())
+        })
+    } else {
+        return Err(type_error(
+            "options.resume.url must be a URL string or a function (lastEventId) => URL",
+        ));
+    });
+    Ok(())
+}
+
+/// `headers`: fixed, or a function (maybe async) called before each attempt.
+fn read_headers(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let headers = get("headers")?;
     if let Some(function) = headers.dyn_ref::<Function>() {
         let function = function.clone();
@@ -69,6 +142,12 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             ))
         })?;
     }
+    Ok(())
+}
+
+/// `method`, `body`, `credentials` and `fetch`.
+fn read_request(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let method = get("method")?;
     if !method.is_undefined() {
         result.method = Some(
@@ -100,6 +179,12 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             type_error("options.fetch must be a function with the signature of fetch(url, init)")
         })?);
     }
+    Ok(())
+}
+
+/// `retry`: `true`, or the policy's numbers.
+fn read_retry(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let retry = get("retry")?;
     if retry.is_truthy() {
         let mut policy = RetryPolicy::new();
@@ -150,6 +235,12 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
         }
         result.retry = Some(policy);
     }
+    Ok(())
+}
+
+/// `shouldRetry`: the page's function, called with `{ kind, status, retryable }`.
+fn read_should_retry(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let should_retry = get("shouldRetry")?;
     if !should_retry.is_undefined() && !should_retry.is_null() {
         let function: Function = should_retry
@@ -177,6 +268,13 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             }
         }));
     }
+    Ok(())
+}
+
+/// `idleTimeout`, `lastEventId`, `lastEventIdParam`, the lifecycle triggers and
+/// `maxEventSize`.
+fn read_stream(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), JsValue> {
+    let get = |key: &str| Reflect::get(options, &key.into());
     let idle = get("idleTimeout")?;
     if !idle.is_undefined() {
         match idle.as_f64() {
@@ -218,7 +316,7 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
             }
         }
     }
-    Ok(result)
+    Ok(())
 }
 
 /// `[name, value]` pairs from anything `new Headers(init)` accepts.

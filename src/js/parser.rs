@@ -8,9 +8,10 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::bytes::{for_each_piece, ChunkError, PIECE_BYTES};
+use crate::event_strings::EventStrings;
 use crate::intrinsics::{snapshot_uint8_array, string_piece, uint8_array_length};
 use crate::parser::{Item, ParseError, Parser, DEFAULT_MAX_EVENT_SIZE};
-use crate::support::{for_each_piece, ChunkError, EventStrings, PIECE_BYTES};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_PARSER: &'static str = r#"

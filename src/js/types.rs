@@ -6,6 +6,9 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
+/** Request headers: what `fetch` accepts (an object, `[name, value]` pairs, a `Headers`). */
+export type SourceHeaders = NonNullable<RequestInit["headers"]>;
+
 /** Options for `new EventSource(url, options)`. */
 export interface EventSourceOptions {
   /** Send cookies and HTTP authentication with cross-origin requests. Default: `false`. */
@@ -19,13 +22,13 @@ export interface EventSourceOptions {
    * Request headers (fetch transport): an object, `[name, value]` pairs, a `Headers`, or a
    * function (sync or async) called on every connect, e.g. to refresh a token.
    */
-  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+  headers?: SourceHeaders | (() => SourceHeaders | Promise<SourceHeaders>);
   /** HTTP method (fetch transport). Default: `'GET'`. */
   method?: string;
   /** Request body (fetch transport; needs a method other than GET). */
-  body?: BodyInit;
+  body?: RequestInit["body"];
   /** Fetch credentials mode. Default: `'include'` with `withCredentials`, else `'same-origin'`. */
-  credentials?: RequestCredentials;
+  credentials?: RequestInit["credentials"];
   /**
    * A `fetch` to use instead of the global one, called as `fetch(url, init)`; `init.headers`
    * is a plain object with lower-case names, so `{ ...init.headers, authorization }` keeps
@@ -60,6 +63,73 @@ export interface EventSourceOptions {
   pauseWhenHidden?: boolean;
   /** Reconnect when the page is restored from the back/forward cache. */
   reopenOnPageshow?: boolean;
+  /**
+   * When the stream is complete: an event type (e.g. `'done'`) or a predicate of the event (e.g.
+   * `(e) => e.data === '[DONE]'`). After that event is delivered the source closes without
+   * reconnecting and dispatches `close` with `reason: 'done'`. A stream that ends or breaks
+   * before it is *truncated*: an `error` with `kind: 'truncated'`, retried (under `retry`, by its
+   * policy) and resumed from the last event ID. Without `closeOn`, a stream never completes (the
+   * browser's behaviour). With the browser's EventSource a predicate sees `message` events and
+   * the types that have listeners.
+   */
+  closeOn?: string | ((event: SourceMessageEvent) => boolean);
+  /**
+   * How later attempts continue once a response has started (fetch transport): e.g.
+   * `{ method: 'GET', url: (lastEventId) => '/chat/' + lastEventId.split(':')[0] }`, sent with
+   * `Last-Event-ID` (or `lastEventIdParam`), without the body. Without it, a request whose method
+   * is not idempotent (`POST`, `PATCH`) is sent again only if it failed before its response
+   * started; once its stream has opened, its end or failure is fatal, with a message that says
+   * to set `resume`.
+   */
+  resume?: ResumeOptions;
+  /** Closes the source when this signal aborts (also ending its iterators and streams). */
+  signal?: AbortSignal;
+}
+
+/** The state of a source (`getSnapshot()`): a frozen object, replaced whenever it changes. */
+export interface EventSourceSnapshot {
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSED. */
+  readonly readyState: 0 | 1 | 2;
+  /** Consecutive failed attempts since the connection was last open (0 while it is open). */
+  readonly attempt: number;
+  /** When the next attempt starts (`Date.now()` time), while a retry wait is pending. */
+  readonly nextRetryAt: number | null;
+  /** The latest connection error, until the connection opens again. */
+  readonly lastError: {
+    readonly kind: "connection" | "truncated";
+    readonly message: string;
+    readonly status: number | null;
+    readonly fatal: boolean;
+  } | null;
+  readonly lastEventId: string;
+  /** Server events received since the source was created. */
+  readonly eventsReceived: number;
+}
+
+/** A server event as `onBatch` delivers it: a plain object, no `MessageEvent`. */
+export interface BatchEvent {
+  readonly type: string;
+  readonly data: string;
+  readonly lastEventId: string;
+}
+
+/** Options of `onBatch`. */
+export interface BatchOptions {
+  /** `'frame'` (default): at most once per animation frame (every 16 ms without frames). */
+  every?: "frame" | number;
+  /**
+   * The event types to batch. Default: every event with the fetch transport, `message` events
+   * with the browser's EventSource (which fires only the types named somewhere).
+   */
+  types?: string[];
+}
+
+/** How a stream continues after its first response (see `EventSourceOptions.resume`). */
+export interface ResumeOptions {
+  /** Default: `'GET'`. */
+  method?: string;
+  /** The URL, or a function of the last event ID that returns it. */
+  url: string | ((lastEventId: string) => string);
 }
 
 /** The reconnection policy. */
@@ -89,9 +159,9 @@ export interface RetryFailure {
    * `content-type` (not text/event-stream), `idle` (the idle timeout), `unknown` (the browser's
    * EventSource gave up, and a probe request could not tell why), `headers` (the headers function failed),
    * `request` (the request cannot be made: an invalid header, or an injected fetch that did not
-   * resolve to a Response).
+   * resolve to a Response), `truncated` (with `closeOn`: the stream ended before its last event).
    */
-  kind: "network" | "status" | "content-type" | "idle" | "unknown" | "headers" | "request";
+  kind: "network" | "status" | "content-type" | "idle" | "unknown" | "headers" | "request" | "truncated";
   status: number | null;
   /** The default classification. */
   retryable: boolean;
@@ -110,10 +180,13 @@ export interface ReconnectingEvent extends Event {
   readonly target: EventSource;
 }
 
-/** An `error` event for the connection itself. */
+/**
+ * An `error` event for the connection itself; `kind: 'truncated'` when, with `closeOn`, the
+ * stream ended or broke before the event that completes it.
+ */
 export interface ConnectionErrorEvent extends Event {
   readonly type: "error";
-  readonly kind: "connection";
+  readonly kind: "connection" | "truncated";
   /** `true` while the browser reconnects on its own (readyState CONNECTING). */
   readonly reconnecting: boolean;
   /** `true` when the browser gave up (readyState CLOSED): HTTP error, wrong Content-Type, 204. */
@@ -154,6 +227,87 @@ export interface JsonErrorEvent extends Event {
 }
 
 /**
+ * The Standard Schema interface (https://standardschema.dev), which zod, valibot, arktype and
+ * many other validators implement: what `onJson(type, callback, { schema })` accepts. Declared
+ * here (the part this package uses) so that it needs no dependency; any validator that
+ * implements the standard fits it.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly "~standard": StandardSchemaV1.Props<Input, Output>;
+}
+
+export declare namespace StandardSchemaV1 {
+  interface Props<Input = unknown, Output = Input> {
+    readonly version: 1;
+    readonly vendor: string;
+    /** Checks a value: `{ value }` (the output) or `{ issues }`, or a promise of one. */
+    readonly validate: (value: unknown) => Result<Output> | Promise<Result<Output>>;
+    /** The inferred input and output types (type-level only). */
+    readonly types?: Types<Input, Output> | undefined;
+  }
+  type Result<Output> = SuccessResult<Output> | FailureResult;
+  interface SuccessResult<Output> {
+    readonly value: Output;
+    readonly issues?: undefined;
+  }
+  interface FailureResult {
+    readonly issues: ReadonlyArray<Issue>;
+  }
+  /** One problem the validator found. */
+  interface Issue {
+    readonly message: string;
+    /** Where in the value: property keys, or `{ key }` segments. */
+    readonly path?: ReadonlyArray<PropertyKey | PathSegment> | undefined;
+  }
+  interface PathSegment {
+    readonly key: PropertyKey;
+  }
+  interface Types<Input = unknown, Output = Input> {
+    readonly input: Input;
+    readonly output: Output;
+  }
+  /** The type a schema's `validate` produces (what `onJson` callbacks receive). */
+  type InferOutput<Schema extends StandardSchemaV1> = NonNullable<
+    Schema["~standard"]["types"]
+  >["output"];
+}
+
+/** The options of `onJson(type, callback, options)`. */
+export interface OnJsonOptions<Schema extends StandardSchemaV1 = StandardSchemaV1> {
+  /**
+   * A Standard Schema validator (zod, valibot, arktype, ...) that checks each parsed value. The
+   * callback gets the validator's output (transformed values included); data it rejects reaches
+   * the `error` listeners as a `SchemaErrorEvent`. An asynchronous validator does not reorder
+   * events: the callbacks of one `onJson` run in the order the events arrived. Default: none.
+   */
+  schema?: Schema;
+}
+
+/**
+ * An `error` event for `onJson` data that its `schema` rejected, or that the validator could not
+ * check (it threw, its promise rejected, or it returned something other than `{ value }` or
+ * `{ issues }`). Never fatal: the connection is not affected.
+ */
+export interface SchemaErrorEvent extends Event {
+  readonly type: "error";
+  readonly kind: "schema";
+  readonly reconnecting: false;
+  readonly fatal: false;
+  /** A summary of the first issues, or what the validator threw. */
+  readonly message: string;
+  /** The validator's issues (empty when it threw or rejected). */
+  readonly issues: ReadonlyArray<StandardSchemaV1.Issue>;
+  /** The raw event data. */
+  readonly data: string;
+  /** The type of the event whose data was rejected. */
+  readonly eventType: string;
+  readonly lastEventId: string;
+  /** What the validator threw or rejected with (absent when it reported issues). */
+  readonly cause?: unknown;
+  readonly target: EventSource;
+}
+
+/**
  * An `error` event for an event the fetch transport dropped because it was larger than
  * `maxEventSize`. The connection stays open and parsing resumes at the next event.
  */
@@ -166,12 +320,41 @@ export interface ParseErrorEvent extends Event {
   readonly target: EventSource;
 }
 
+/**
+ * Dispatched when the source closes by itself: `reason: 'done'` after the event `closeOn` waits
+ * for, `'error'` after the fatal `error` event. (Not dispatched by `close()`.)
+ */
+export interface SourceCloseEvent extends Event {
+  readonly type: "close";
+  readonly reason: "done" | "error";
+  readonly message: string;
+  readonly target: EventSource;
+}
+
 /** What `error` listeners receive. */
-export type SourceErrorEvent = ConnectionErrorEvent | JsonErrorEvent | ParseErrorEvent;
+export type SourceErrorEvent =
+  | ConnectionErrorEvent
+  | JsonErrorEvent
+  | SchemaErrorEvent
+  | ParseErrorEvent;
 
 /** A server message; `target` is the `EventSource` wrapper. */
-export interface SourceMessageEvent extends MessageEvent<string> {
+export interface SourceMessageEvent extends MessageEvent {
+  readonly data: string;
   readonly target: EventSource;
+}
+
+/** `addEventListener`'s options (the DOM's `AddEventListenerOptions`). */
+export interface SourceListenerOptions {
+  capture?: boolean;
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A listener object (the DOM's `EventListenerObject`). */
+export interface SourceListenerObject {
+  handleEvent(event: SourceMessageEvent): unknown;
 }
 
 /** Event types and the events their listeners receive. */
@@ -180,6 +363,7 @@ export interface EventSourceEventMap {
   message: SourceMessageEvent;
   error: SourceErrorEvent;
   reconnecting: ReconnectingEvent;
+  close: SourceCloseEvent;
 }
 
 // The typed members of the `EventSource` class, merged into its declaration. (The crate never
@@ -188,22 +372,22 @@ export interface EventSource {
   addEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: ((this: EventSource, event: EventSourceEventMap[K]) => unknown) | null,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | SourceListenerOptions,
   ): void;
   addEventListener(
     type: string,
-    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
+    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | SourceListenerObject | null,
+    options?: boolean | SourceListenerOptions,
   ): void;
   removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: ((this: EventSource, event: EventSourceEventMap[K]) => unknown) | null,
-    options?: boolean | EventListenerOptions,
+    options?: boolean | { capture?: boolean },
   ): void;
   removeEventListener(
     type: string,
-    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | EventListenerObject | null,
-    options?: boolean | EventListenerOptions,
+    listener: ((this: EventSource, event: SourceMessageEvent) => unknown) | SourceListenerObject | null,
+    options?: boolean | { capture?: boolean },
   ): void;
   /** The `open` handler; assigning `null` removes it. */
   onopen: ((this: EventSource, event: Event) => unknown) | null;
@@ -218,12 +402,51 @@ export interface EventSource {
    */
   on(type: string, callback: (this: EventSource, event: SourceMessageEvent) => unknown): () => void;
   /**
-   * Calls `callback` with each event's data parsed as JSON. Data that is not JSON is not
-   * thrown: it reaches the `error` listeners as a `JsonErrorEvent`. Returns an unsubscribe function.
+   * Calls `callback` with each event's data parsed as JSON and checked by `options.schema`, a
+   * Standard Schema validator (zod, valibot, arktype, ...): the callback gets the validator's
+   * output, typed as the schema's output. Data that is not JSON reaches the `error` listeners as
+   * a `JsonErrorEvent`, data the schema rejects as a `SchemaErrorEvent`: neither is thrown. A
+   * `schema` that is not a Standard Schema is a `TypeError`. Returns an unsubscribe function.
+   */
+  onJson<Schema extends StandardSchemaV1>(
+    type: string,
+    callback: (
+      this: EventSource,
+      value: StandardSchemaV1.InferOutput<Schema>,
+      event: SourceMessageEvent,
+    ) => unknown,
+    options: OnJsonOptions<Schema> & { schema: Schema },
+  ): () => void;
+  /**
+   * Calls `callback` with each event's data parsed as JSON (`T` is not checked: pass
+   * `{ schema }` to validate). Data that is not JSON is not thrown: it reaches the `error`
+   * listeners as a `JsonErrorEvent`. Returns an unsubscribe function.
    */
   onJson<T = unknown>(
     type: string,
     callback: (this: EventSource, value: T, event: SourceMessageEvent) => unknown,
+    options?: OnJsonOptions<never>,
   ): () => void;
+  /** The state as a frozen object: the same object until the state changes. */
+  getSnapshot(): EventSourceSnapshot;
+  /**
+   * Calls `callback()` after every change of the state (what `useSyncExternalStore`, Svelte
+   * stores and Vue refs take). Returns a function that unsubscribes.
+   */
+  subscribe(callback: () => void): () => void;
+  /**
+   * Calls `callback(events)` with the events that arrived since its last call, in order, at most
+   * once per frame (or per `every` ms); each event reaches it exactly once, across reconnects.
+   * Returns a function that unsubscribes.
+   */
+  onBatch(callback: (this: void, events: BatchEvent[]) => unknown, options?: BatchOptions): () => void;
+  /**
+   * `for await (const event of source)`: the `message` events, until the source closes (or
+   * `closeOn` completes it); a fatal error is thrown (after the events before it); `break`
+   * closes the source.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<SourceMessageEvent>;
+  /** A `ReadableStream` of the events of `options.types` (default `['message']`), ending as the iterator does. */
+  stream(options?: { types?: string[] }): ReadableStream<SourceMessageEvent> & AsyncIterable<SourceMessageEvent>;
 }
 "#;

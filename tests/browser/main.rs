@@ -10,13 +10,17 @@ use eventsource_wasm::{
     is_supported, DecodeError, Error, EventSource, EventSourceOptions, ReadyState, SourceEvent,
 };
 use futures::StreamExt;
+#[cfg(all(feature = "fetch", feature = "reconnect"))]
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[cfg(all(feature = "fetch", feature = "reconnect"))]
 mod reconnect;
+#[cfg(all(feature = "fetch", feature = "reconnect"))]
+mod streaming;
 
 #[path = "support.rs"]
 mod support;
@@ -406,6 +410,7 @@ async fn unicode_multiline_and_bom_survive() {
     }
 }
 
+#[cfg(feature = "fetch")]
 mod fetch_transport {
     use super::*;
     use eventsource_wasm::{HeaderProvider, Transport};
@@ -547,12 +552,34 @@ mod fetch_transport {
     }
 }
 
+/// Without the `fetch` feature (the bare wrapper), asking for the fetch transport is a typed
+/// error that names the feature, and `Auto` uses the browser's EventSource.
+#[cfg(not(feature = "fetch"))]
+#[wasm_bindgen_test]
+fn the_fetch_transport_needs_its_feature() {
+    use eventsource_wasm::Transport;
+    let options = EventSourceOptions::new().transport(Transport::Fetch);
+    match EventSource::with_options(&url("/fixture/basic"), &options) {
+        Err(Error::InvalidOptions(message)) => {
+            assert!(message.contains("`fetch` feature"), "{message}")
+        }
+        other => panic!("expected InvalidOptions, got {other:?}"),
+    }
+    let source = EventSource::new(&url("/fixture/basic")).unwrap();
+    assert!(source.as_raw().is_some());
+    source.close();
+}
+
 /// DOM dispatch calls every listener registered when it began: a listener that closes the
 /// source does not hide the current event from the listeners after it (both transports).
 #[wasm_bindgen_test]
 async fn closing_in_a_listener_still_delivers_the_event_to_later_listeners() {
     use eventsource_wasm::Transport;
-    for transport in [Transport::EventSource, Transport::Fetch] {
+    let mut transports = vec![Transport::EventSource];
+    if cfg!(feature = "fetch") {
+        transports.push(Transport::Fetch);
+    }
+    for transport in transports {
         let options = EventSourceOptions::new().transport(transport);
         let source = Rc::new(EventSource::with_options(&url("/fixture/basic"), &options).unwrap());
         let calls = Rc::new(RefCell::new(Vec::new()));

@@ -17,16 +17,24 @@ const npm = (args, cwd) =>
 
 const [{ filename, files }] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], root));
 const shipped = files.map((f) => f.path).sort();
-for (const needed of ['pkg/web/index.js', 'pkg/web/eventsource_wasm.js', 'pkg/web/eventsource_wasm_bg.wasm', 'pkg/web/eventsource_wasm.d.ts']) {
-  if (!shipped.includes(needed)) throw new Error(`npm pack left out ${needed}; it shipped: ${shipped.join(', ')}`);
+const needed = [
+  'node.mjs', 'pkg/node/index.cjs', 'pkg/node/index.d.cts', 'pkg/web/index.js', 'pkg/web/inline.js', 'pkg/web/api.js',
+  'pkg/web/wasm-bytes.js', 'pkg/web/wasm-base64.js', 'pkg/web/eventsource_wasm.js', 'pkg/web/eventsource_wasm_bg.wasm',
+  'pkg/web/index.d.ts', 'pkg/web/init.d.ts', 'pkg/web/eventsource_wasm.d.ts', 'pkg/web/wasm-url.d.ts',
+];
+for (const file of needed) {
+  if (!shipped.includes(file)) throw new Error(`npm pack left out ${file}; it shipped: ${shipped.join(', ')}`);
 }
+// Nothing loads these: the wasm's raw export declarations, sources, tests.
+const unwanted = shipped.filter((f) => /\.wasm\.d\.ts$|^(src|tests|js|scripts|bench|examples|server|www)\//.test(f));
+if (unwanted.length) throw new Error(`npm pack shipped files no user loads: ${unwanted.join(', ')}`);
 writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }, null, 2));
 npm(['install', join(work, filename)], app);
 
 const installed = join(app, 'node_modules/eventsource-wasm');
 const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
-const entry = manifest.exports['.'].default;
-const importMap = { imports: { 'eventsource-wasm': `/app/node_modules/eventsource-wasm/${entry.replace(/^\.\//, '')}` } };
+const served = (entry) => `/app/node_modules/eventsource-wasm/${manifest.exports[entry].default.replace(/^\.\//, '')}`;
+const importMap = { imports: { 'eventsource-wasm': served('.'), 'eventsource-wasm/inline': served('./inline') } };
 writeFileSync(
   join(app, 'index.html'),
   `<!doctype html>

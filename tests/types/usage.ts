@@ -7,10 +7,15 @@ import init, {
   EventSource,
   isSupported,
   type JsonErrorEvent,
+  type OnJsonOptions,
   type ParserOptions,
   type ReconnectingEvent,
+  type SchemaErrorEvent,
   type SourceErrorEvent,
+  type StandardSchemaV1,
 } from 'eventsource-wasm';
+import * as v from 'valibot';
+import * as z from 'zod';
 
 async function main(): Promise<void> {
   await init();
@@ -29,6 +34,12 @@ async function main(): Promise<void> {
     if (event.kind === 'json') {
       const raw: string = event.data;
       void raw;
+    } else if (event.kind === 'schema') {
+      const issues: ReadonlyArray<StandardSchemaV1.Issue> = event.issues;
+      const first: string | undefined = event.issues[0]?.message;
+      const raw: string = event.data + event.eventType + event.lastEventId;
+      const fatal: false = event.fatal;
+      void issues; void first; void raw; void fatal;
     } else if (event.kind === 'parse') {
       const message: string = event.message;
       void message;
@@ -55,6 +66,49 @@ async function main(): Promise<void> {
 
   // @ts-expect-error: the payload type is checked
   es.onJson<{ n: number }>('tick', (value) => value.missing);
+  // onJson with a Standard Schema: the callback's value is the schema's output type (zod's
+  // transform included), with no type argument.
+  const Tick = z.object({ n: z.number(), at: z.string().transform((text) => new Date(text)) });
+  es.onJson('tick', (tick, event) => {
+    const n: number = tick.n;
+    const at: Date = tick.at;
+    void n; void at; void event.lastEventId;
+  }, { schema: Tick });
+  const VTick = v.object({ n: v.number(), label: v.pipe(v.string(), v.transform((text) => text.length)) });
+  const offValidated: () => void = es.onJson('tick', (tick) => {
+    const label: number = tick.label;
+    void label;
+  }, { schema: VTick });
+  offValidated();
+  // An async validator, and a hand-written one: anything with `~standard` fits.
+  es.onJson('tick', (tick) => void tick.n.toFixed(), { schema: z.object({ n: z.number() }).refine(async () => true) });
+  const even: StandardSchemaV1<unknown, number> = {
+    '~standard': {
+      version: 1,
+      vendor: 'mine',
+      validate: (value) => (typeof value === 'number' && value % 2 === 0 ? { value } : { issues: [{ message: 'odd', path: [{ key: 'n' }] }] }),
+    },
+  };
+  es.onJson('tick', (value) => { const n: number = value; void n; }, { schema: even });
+  const tickOptions = { schema: Tick } satisfies OnJsonOptions<typeof Tick>;
+  es.onJson('tick', (tick) => void tick.at.getTime(), tickOptions);
+  es.onJson('tick', (value) => void value, {});
+  es.addEventListener('error', (event) => {
+    if (event.kind === 'schema') {
+      const schemaError: SchemaErrorEvent = event;
+      void schemaError.issues.map((issue) => issue.message + String(issue.path?.length));
+    }
+  });
+  // @ts-expect-error: the inferred output has no such property
+  es.onJson('tick', (tick) => tick.missing, { schema: Tick });
+  // @ts-expect-error: zod's transform made `at` a Date, not a string
+  es.onJson('tick', (tick) => tick.at.toUpperCase(), { schema: Tick });
+  // @ts-expect-error: a callback whose parameter contradicts the schema is rejected
+  es.onJson('tick', (tick: { n: string }) => void tick, { schema: VTick });
+  // @ts-expect-error: the schema must be a Standard Schema
+  es.onJson('tick', () => {}, { schema: { parse: () => 1 } });
+  // @ts-expect-error: a type argument T is not combined with a schema (the schema's type wins)
+  es.onJson<{ n: number }>('tick', () => {}, { schema: VTick });
   // @ts-expect-error: options are typed
   new EventSource('/events', { withCredentials: 'yes' });
   // @ts-expect-error: readyState is read-only

@@ -10,7 +10,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::retry::Failure;
-use crate::support::{classify_response, clear_timeout, error_message, prop, set_timeout};
+use crate::support::{classify_response, error_message, prop};
+use crate::timer::{clear_timeout, set_timeout};
 
 /// How long the probe waits for the response's headers before settling for "unknown".
 pub(crate) const PROBE_TIMEOUT_MS: u32 = 5_000;

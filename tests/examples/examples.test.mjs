@@ -1,0 +1,273 @@
+// Builds and runs every app in examples/ as a user would, against the companion server, and
+// checks that events arrive. The packed tarball (tests/js/prepare-app.mjs) is installed once
+// into tests/.work/examples/, each example is copied beside it, and the bundlers, frameworks,
+// Deno and Bun are the repo's devDependencies, found up the folder tree (one shared install:
+// the examples' package.json files must declare the same versions, checked first). Browser
+// examples run in one headless Chromium (a fresh context each), each served as the site root
+// by its own sse-server (`--www`, plus `/node_modules` for the import-map page) on
+// SSE_EXAMPLES_PORT (default 18789); Node.js, Deno and Bun examples read SSE_URL.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { launch } from '../js/chromium.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const work = join(root, 'tests/.work/examples');
+const PORT = Number(process.env.SSE_EXAMPLES_PORT || 18789);
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const TICK = /^(worker |sw )?tick \d+$/;
+
+/**
+ * name → how it is checked. `serve`: the folder served as the site root after `npm run build`
+ * (if the example has a build script); `lists`: selectors of lists that must fill with ticks;
+ * `script`: an npm script that must print ticks and exit; `ssr`: a server whose page must
+ * contain a tick rendered on the server; `dev`: also checked under `npm run dev`.
+ */
+const EXAMPLES = {
+  vite: { serve: 'dist', lists: ['#page', '#worker'], dev: true },
+  webpack: { serve: '.', lists: ['#events'] },
+  esbuild: { serve: '.', lists: ['#events'] },
+  rollup: { serve: '.', lists: ['#events'] },
+  'service-worker': { serve: '.', lists: ['#events'] },
+  'import-map': { serve: '.', lists: ['#events'] },
+  react: { serve: 'dist', lists: ['#events'] },
+  vue: { serve: 'dist', lists: ['#events'] },
+  'node-ssr': { ssr: true },
+  deno: { script: 'start' },
+  bun: { script: 'start' },
+};
+
+const run = promisify(execFile);
+const npm = (args, cwd, env = {}) =>
+  run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 300_000 });
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const timings = {};
+
+let browser;
+before(async () => {
+  const tarballs = readdirSync(join(root, 'tests/.work')).filter((f) => /^eventsource-wasm-.*\.tgz$/.test(f));
+  assert.ok(tarballs.length, 'no packed tarball in tests/.work: run `node tests/js/prepare-app.mjs` first');
+  const tarball = tarballs.map((f) => join(root, 'tests/.work', f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'examples', private: true, dependencies: { 'eventsource-wasm': `file:${tarball}` } }, null, 2));
+  await npm(['install'], work);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  const total = Object.values(timings).reduce((s, t) => s + t, 0);
+  console.log(`examples: ${Object.entries(timings).map(([n, t]) => `${n} ${(t / 1000).toFixed(1)} s`).join(', ')}; total ${(total / 1000).toFixed(1)} s`);
+});
+
+test('every example is listed here, and declares the versions CI installs (the repo devDependencies)', () => {
+  const found = readdirSync(join(root, 'examples')).filter((d) => existsSync(join(root, 'examples', d, 'package.json'))).sort();
+  assert.deepEqual(found, Object.keys(EXAMPLES).sort());
+  for (const name of found) {
+    const manifest = JSON.parse(readFileSync(join(root, 'examples', name, 'package.json'), 'utf8'));
+    assert.equal(manifest.dependencies?.['eventsource-wasm'], `^${rootManifest.version}`, `${name}: eventsource-wasm`);
+    for (const [dep, range] of Object.entries({ ...manifest.devDependencies, ...manifest.dependencies })) {
+      if (dep === 'eventsource-wasm') continue;
+      const ours = rootManifest.devDependencies[dep];
+      assert.ok(ours, `${name} uses ${dep}, which is not a devDependency of the repo (CI would not have it)`);
+      assert.equal(range, `^${ours}`, `${name}: ${dep} ${range}, CI installs ${ours}`);
+    }
+    const readme = readFileSync(join(root, 'examples', name, 'README.md'), 'utf8').trimEnd().split('\n');
+    assert.equal(readme.length, 3, `${name}/README.md has three lines`);
+  }
+});
+
+/** The scripts a build wrote: everything under dist/, and the service worker. */
+function builtScripts(dir) {
+  const found = existsSync(join(dir, 'sw.js')) ? [join(dir, 'sw.js')] : [];
+  const walk = (d) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.[cm]?js$/.test(entry.name)) found.push(path);
+    }
+  };
+  if (existsSync(join(dir, 'dist'))) walk(join(dir, 'dist'));
+  return found;
+}
+
+/** Starts sse-server serving `www` at / (and the shared node_modules); resolves to a stop(). */
+async function serve(www) {
+  const args = ['--port', String(PORT), '--www', www, '--mount', `/node_modules=${join(work, 'node_modules')}`, '--tick-ms', '100'];
+  const server = spawn(join(root, 'target/release/sse-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sse-server did not start: ${output}`)), 10_000);
+    const onData = (chunk) => {
+      output += chunk;
+      if (output.includes('listening on')) { clearTimeout(timer); resolve(); }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`sse-server exited with ${code}: ${output}`)); });
+  });
+  return () => new Promise((resolve) => {
+    server.removeAllListeners('exit');
+    server.on('exit', resolve);
+    server.kill();
+  });
+}
+
+/** Runs `command` until it exits; rejects with its output on failure. */
+function exec(command, args, options) {
+  return run(command, args, { maxBuffer: 16 << 20, timeout: 120_000, ...options }).catch((error) => {
+    throw new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+  });
+}
+
+async function checkPage({ lists }, origin) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error}`));
+  page.on('console', (message) => {
+    // A failed request is reported below, with its URL.
+    if (/^Failed to load resource/.test(message.text())) return;
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400 && new URL(response.url()).pathname !== '/favicon.ico') problems.push(`${response.status()} ${response.url()}`);
+  });
+  try {
+    await page.goto(`${origin}/`);
+    for (const list of lists) {
+      await page.waitForFunction(
+        ([selector, pattern]) => {
+          const items = [...document.querySelectorAll(`${selector} li`)].map((li) => li.textContent.trim());
+          return items.filter((text) => new RegExp(pattern).test(text)).length >= 2 || items.some((text) => /gave up|error/i.test(text));
+        },
+        [list, TICK.source],
+        { timeout: 20_000 },
+      ).catch(async (error) => {
+        throw new Error(`${list}: ${error.message}\n${await page.content()}\n${problems.join('\n')}`);
+      });
+      const items = await page.$$eval(`${list} li`, (lis) => lis.map((li) => li.textContent.trim()));
+      assert.ok(items.filter((text) => TICK.test(text)).length >= 2, `${list}: ${items.join(' | ')}`);
+    }
+    assert.deepEqual(problems, [], 'no errors or warnings in the page');
+  } finally {
+    await context.close();
+  }
+}
+
+// EXAMPLES=vite,deno runs only those (while working on them).
+const only = process.env.EXAMPLES ? process.env.EXAMPLES.split(',') : null;
+
+describe('examples', () => {
+  for (const [name, how] of Object.entries(EXAMPLES)) {
+    if (only && !only.includes(name)) continue;
+    test(name, { timeout: 300_000 }, async () => {
+      const started = Date.now();
+      const dir = join(work, name);
+      cpSync(join(root, 'examples', name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
+      // The package in the example's own node_modules, as `npm install` leaves it (a dev server
+      // serves files from inside the project only); everything else is found up the tree.
+      cpSync(join(work, 'node_modules/eventsource-wasm'), join(dir, 'node_modules/eventsource-wasm'), { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (manifest.scripts?.build) {
+        const { stdout, stderr } = await npm(['run', 'build'], dir);
+        assert.doesNotMatch(`${stdout}\n${stderr}`, /\bwarn(ing)?s?\b|\(!\)/i, `${name}: the build warned:\n${stdout}\n${stderr}`);
+        // A bundle carries the inlined .wasm once at most (a bundler that copies a constant
+        // string into each expression using it would multiply it).
+        for (const file of builtScripts(dir)) {
+          const copies = readFileSync(file, 'utf8').split('AGFzbQ').length - 1;
+          assert.ok(copies <= 1, `${file} carries the inlined .wasm ${copies} times`);
+        }
+      }
+      if (manifest.scripts?.check) await npm(['run', 'check'], dir); // a type check (deno check)
+      if (how.lists) {
+        const stop = await serve(join(dir, how.serve));
+        try {
+          await checkPage(how, ORIGIN);
+          if (how.dev) await checkDev(how, dir);
+        } finally {
+          await stop();
+        }
+      } else {
+        const stop = await serve(dir);
+        try {
+          if (how.script) {
+            const { stdout } = await npm(['run', '--silent', how.script], dir, { SSE_URL: `${ORIGIN}/events` });
+            const ticks = stdout.split('\n').filter((line) => TICK.test(line.trim()));
+            assert.ok(ticks.length >= 3, `${name} printed:\n${stdout}`);
+          } else {
+            await checkSsr(name, dir);
+          }
+        } finally {
+          await stop();
+        }
+      }
+      timings[name] = Date.now() - started;
+    });
+  }
+});
+
+/** `npm run dev` (Vite's dev server, proxying /events to the example's sse-server) serves the same page. */
+async function checkDev(how, dir) {
+  const port = PORT + 1;
+  const dev = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
+    cwd: dir,
+    env: { ...process.env, SSE_ORIGIN: ORIGIN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: npm, the shell and Vite stop together
+  });
+  let output = '';
+  try {
+    await new Promise((resolve, reject) => {
+      const onData = (chunk) => {
+        output += chunk;
+        if (/Local:/.test(output)) resolve();
+      };
+      dev.stdout.on('data', onData);
+      dev.stderr.on('data', onData);
+      dev.on('exit', (code) => reject(new Error(`npm run dev exited with ${code}:\n${output}`)));
+    });
+    await checkPage(how, `http://127.0.0.1:${port}`);
+  } finally {
+    dev.removeAllListeners('exit');
+    try { process.kill(-dev.pid); } catch { /* already gone */ }
+  }
+}
+
+/** The SSR example: its bundled server, moved away from every node_modules, renders a tick. */
+async function checkSsr(name, dir) {
+  const moved = join(root, 'tests/.work/examples-moved', name);
+  rmSync(moved, { recursive: true, force: true });
+  mkdirSync(moved, { recursive: true });
+  cpSync(join(dir, 'dist'), join(moved, 'dist'), { recursive: true });
+  cpSync(join(dir, 'server.js'), join(moved, 'server.js'));
+  writeFileSync(join(moved, 'package.json'), JSON.stringify({ type: 'module' }));
+  const port = PORT + 1;
+  const server = spawn(process.execPath, ['server.js'], {
+    cwd: moved,
+    env: { ...process.env, PORT: String(port), SSE_URL: `${ORIGIN}/events` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const listening = new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      output += chunk;
+      if (/listening on/.test(output)) resolve();
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => reject(new Error(`the SSR server exited with ${code}:\n${output}`)));
+  });
+  try {
+    await listening;
+    const html = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    assert.match(html, /<li>tick \d+<\/li>/, `the server rendered no tick:\n${html}\n${output}`);
+  } finally {
+    server.kill();
+  }
+}
