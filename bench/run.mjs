@@ -480,6 +480,16 @@ function shares(b) {
   return `${pct(c)} this crate's own code (${kb(c)} raw), ${pct(r)} Rust runtime (allocator, fmt/panics, core/alloc), ${pct(w)} wasm-bindgen/js-sys/web-sys runtime and imports, ${pct(d)} data`;
 }
 
+/** The crate's module a function belongs to, as `transport::fetch` for a folder's modules. */
+function ourModule(name) {
+  const m = /eventsource_wasm::(\w+)(?:::([a-z_]\w*))?/.exec(name);
+  if (!m) return null;
+  const [, top, sub] = m;
+  const folder = join(root, 'src', top);
+  const isModule = sub && existsSync(folder) && (existsSync(join(folder, `${sub}.rs`)) || existsSync(join(folder, sub)));
+  return isModule ? `${top}::${sub}` : top;
+}
+
 /** What a wasm's code is made of: the release build re-run with names kept, by crate/module. */
 async function wasmBreakdown(input, name) {
   const dir = join(work, 'size', name);
@@ -497,7 +507,7 @@ async function wasmBreakdown(input, name) {
     if (/names" subsection|^custom section/.test(name)) continue;
     total += size;
     let group;
-    const ours = /eventsource_wasm::(\w+)/.exec(name);
+    const ours = ourModule(name);
     if (/^import /.test(name)) {
       group = 'import section (JS glue functions with long hashed names)';
       imports++;
@@ -505,7 +515,7 @@ async function wasmBreakdown(input, name) {
       group = 'exported entry points (wasm-bindgen shims with the Rust code inlined into them)';
       exportsBySize.push({ name: name.replace(/ (externref|multivalue) shim/g, ''), bytes: size });
     } else if (/^data segment/.test(name)) group = 'data segments (strings, tables)';
-    else if (ours) group = `ours: ${ours[1]}`;
+    else if (ours) group = `ours: ${ours}`;
     else if (/^size_app_\w+::|__wbindgen_start/.test(name)) group = 'the app\'s start function (with the crate\'s code inlined into it)';
     else if (/dlmalloc|talc|__rdl_|__rust_(alloc|dealloc|realloc)|alloc::raw_vec|RawVec/.test(name)) group = 'allocator (dlmalloc or talc, RawVec)';
     else if (/core.*::fmt|fmt::|Formatter|Display|Debug|panic/.test(name)) group = 'core::fmt and panics';
