@@ -5,7 +5,9 @@
 # prints one Markdown table and writes bench/results.json — and stops the servers.
 #
 # --smoke (or BENCH_SMOKE=1): every benchmark on a tiny size; exits non-zero if any part of the
-# harness fails. --only=1,2: only those rows (results in bench/.work/results.partial.json).
+# harness fails. --only=1,2: only those rows (results in bench/.work/results.partial.json);
+# with --update also into bench/results.json in place of those rows (for the sizes, which do
+# not depend on the machine's load).
 # The full run takes about 10 minutes on a 2-core machine (plus builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,12 +17,14 @@ root=$(pwd)
 smoke=${BENCH_SMOKE:-}
 [ "$smoke" = 0 ] && smoke=
 only=
+update=
 for arg in "$@"; do
   case "$arg" in
     --smoke) smoke=1 ;;
     --only=*) only=$arg ;;
-    -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: scripts/bench.sh [--smoke] [--only=ROW,ROW…]" >&2; exit 2 ;;
+    --update) update=--update ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: scripts/bench.sh [--smoke] [--only=ROW,ROW… [--update]]" >&2; exit 2 ;;
   esac
 done
 
@@ -79,4 +83,4 @@ echo "[bench] companion server $server_url, fan-out server $fanout_url (pid $fan
 
 step "run the benchmarks${smoke:+ (smoke)}"
 BENCH_SERVER_URL=$server_url BENCH_STREAM_URL=$stream_url BENCH_FANOUT_URL=$fanout_url \
-  BENCH_FANOUT_PID=$fanout_pid BENCH_SMOKE=$smoke node bench/run.mjs ${smoke:+--smoke} ${only}
+  BENCH_FANOUT_PID=$fanout_pid BENCH_SMOKE=$smoke node bench/run.mjs ${smoke:+--smoke} ${only} ${update}

@@ -13,8 +13,8 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 target_dir=${CARGO_TARGET_DIR:-target}
 
-# The npm package is the crate with its JS API (the `js` feature).
-cargo build --quiet --lib --release --target wasm32-unknown-unknown --features js
+# The npm package is the crate with its JS API (the `js` feature) and talc as its allocator.
+cargo build --quiet --lib --release --target wasm32-unknown-unknown --features js,talc
 wasm="$target_dir/wasm32-unknown-unknown/release/eventsource_wasm.wasm"
 rm -rf pkg/web pkg/node
 mkdir -p pkg/web pkg/node
@@ -28,8 +28,7 @@ wasm-bindgen --target bundler --out-dir "$declarations" "$wasm"
 cp "$declarations/eventsource_wasm.d.ts" pkg/web/eventsource_wasm.d.ts
 # Nothing imports the wasm's own declarations (its raw exports).
 rm -f pkg/web/eventsource_wasm_bg.wasm.d.ts pkg/web/.gitignore pkg/web/package.json
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
-  pkg/web/eventsource_wasm_bg.wasm -o pkg/web/eventsource_wasm_bg.wasm
+bash scripts/wasm-opt.sh pkg/web/eventsource_wasm_bg.wasm
 
 # The entries and their declarations.
 cp js/api.js js/index.js js/inline.js js/wasm-bytes.js js/index.d.ts js/init.d.ts js/wasm-url.d.ts pkg/web/

@@ -60,7 +60,14 @@ if [ "$(cargo hack --version 2>/dev/null | awk '{print $2}')" != "$hack_version"
   cargo install --locked --force cargo-hack --version "$hack_version"
 fi
 
-# 7. npm packages (playwright-core drives the system Chromium; it never downloads a browser).
+# 7. twiggy (pinned), which bench row 5 uses to name what is big in the wasm.
+twiggy_version=0.8.0
+if [ "$(twiggy --version 2>/dev/null | awk '{print $2}')" != "$twiggy_version" ]; then
+  say "installing twiggy $twiggy_version (a few minutes, once)"
+  cargo install --locked --force twiggy --version "$twiggy_version"
+fi
+
+# 8. npm packages (playwright-core drives the system Chromium; it never downloads a browser).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
    || [ package.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"

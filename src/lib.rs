@@ -105,3 +105,14 @@ pub use source::EventSource;
 pub use state::{LastError, SourceState};
 pub use stream::{EventStream, MessageStream, StateStream};
 pub use support::is_supported;
+
+// ---- The npm package's global allocator (feature `talc`; scripts/build.sh turns it on). ----
+// A Rust app leaves the feature off and keeps its own allocator. talc instead of Rust's default
+// (dlmalloc): the npm wasm is 2.5 KB smaller gzipped, and bench/ab.mjs measured no speed cost.
+#[cfg(all(
+    feature = "talc",
+    target_family = "wasm",
+    not(target_feature = "atomics")
+))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
