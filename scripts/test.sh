@@ -21,10 +21,11 @@ bash scripts/setup.sh
 step "format and lints"
 cargo fmt --all -- --check
 # Every combination of the crate's Cargo features (fetch, reconnect, js; cargo-hack), each
-# lint-clean; `js` implies the other two, so it is linted once.
-cargo hack clippy --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm \
+# lint-clean; `js` implies the other two, so it is linted once, as the npm package is built
+# (with `talc`, its allocator).
+cargo hack clippy --quiet --feature-powerset --depth 2 --exclude-features js,talc --package eventsource-wasm \
   --target wasm32-unknown-unknown --lib --tests -- -D warnings
-cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests --features js -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests --features js,talc -- -D warnings
 cargo clippy --quiet -p sse-server --all-targets -- -D warnings
 cargo clippy --quiet -p rust-wasm-bindgen-example --target wasm32-unknown-unknown -- -D warnings
 node scripts/check-architecture.mjs
@@ -40,9 +41,9 @@ step "examples/leptos: format and cargo clippy (wasm32), in its own workspace"
 step "native tests: parser conformance, server, doc examples"
 cargo test --quiet --workspace
 # The pure core and the doc examples in every feature combination too.
-cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm \
+cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js,talc --package eventsource-wasm \
   --lib --test parser_conformance
-cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm --doc
+cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js,talc --package eventsource-wasm --doc
 
 step "a Rust app on the newest wasm-bindgen builds with the crate (no exact pins)"
 bash scripts/check-consumer.sh

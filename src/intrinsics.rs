@@ -11,6 +11,7 @@
 //! The platform's `EventSource` constructor is captured here too: a page that installs ours as
 //! `globalThis.EventSource` (the polyfill pattern) must not make us construct ourselves.
 
+#[cfg(feature = "fetch")]
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
@@ -134,6 +135,7 @@ extern "C" {
     #[cfg(feature = "js")]
     #[wasm_bindgen(js_name = syntax_error)]
     fn new_syntax_error(message: &str) -> JsValue;
+    #[cfg(feature = "fetch")]
     #[wasm_bindgen(catch, js_name = to_promise)]
     fn resolve(value: &JsValue) -> Result<Promise, JsValue>;
     #[cfg(feature = "js")]
@@ -217,6 +219,7 @@ pub(crate) fn syntax_error(message: &str) -> JsValue {
 }
 
 /// `Promise.resolve(value)` (which reads `value.then`, and so can throw).
+#[cfg(feature = "fetch")]
 pub(crate) fn to_promise(value: &JsValue) -> Result<Promise, JsValue> {
     resolve(value)
 }

@@ -1,6 +1,7 @@
 //! Feature detection and small JS helpers.
 
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "fetch")]
 use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
@@ -44,6 +45,7 @@ pub(crate) fn prop(object: &JsValue, key: &str) -> JsValue {
 
 /// Header `name` of a fetch `Response`, read through its `headers.get` (checked: an injected
 /// fetch may resolve to anything).
+#[cfg(feature = "fetch")]
 pub(crate) fn response_header(response: &JsValue, name: &str) -> Option<String> {
     let headers = prop(response, "headers");
     let get = prop(&headers, "get").dyn_into::<js_sys::Function>().ok()?;
@@ -52,6 +54,7 @@ pub(crate) fn response_header(response: &JsValue, name: &str) -> Option<String> 
 
 /// A fetch `Response`'s status, and what it means for an event stream
 /// ([`classify`](crate::response::classify): `None` for a stream).
+#[cfg(feature = "fetch")]
 pub(crate) fn classify_response(
     response: &JsValue,
 ) -> (u16, Option<(crate::retry::Failure, String)>) {

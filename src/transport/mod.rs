@@ -16,6 +16,7 @@ use crate::ReadyState;
 #[cfg(feature = "fetch")]
 pub(crate) mod fetch;
 pub(crate) mod native;
+#[cfg(feature = "fetch")]
 mod probe;
 
 /// What a transport reports to, implemented by the connection supervisor. Every method is

@@ -18,7 +18,9 @@ use crate::intrinsics::platform_event_source;
 use crate::oneshot;
 use crate::retry::Failure;
 use crate::support::error_message;
-use crate::transport::{probe, Ended, ErrorInfo, Outcome, Sink};
+#[cfg(feature = "fetch")]
+use crate::transport::probe;
+use crate::transport::{Ended, ErrorInfo, Outcome, Sink};
 use crate::url::url_with_param;
 use crate::ReadyState;
 
@@ -287,12 +289,24 @@ impl Native {
                 repeatable: true,
             })
         };
-        // Nothing would use what the probe learns: no request.
-        if !self.managed && !sink.wants("error") {
-            let outcome = gave_up(Failure::Unknown, ErrorInfo::default(), None);
+        // Nothing would use what the probe learns: no request. Without the `fetch` feature
+        // there is no probe (it is a fetch): the failure stays unexplained, as in the browser.
+        if !cfg!(feature = "fetch") || (!self.managed && !sink.wants("error")) {
+            let info = ErrorInfo::message(
+                "the connection failed and the browser gave up (HTTP error status, wrong \
+                 Content-Type, 204 No Content, or a network error)",
+            );
+            let outcome = gave_up(Failure::Unknown, info, self.opened_at.take());
             self.finish_now(outcome);
-            return;
+        } else {
+            #[cfg(feature = "fetch")]
+            self.probe(event);
         }
+    }
+
+    /// Learns the status the browser hides, then ends the attempt with it.
+    #[cfg(feature = "fetch")]
+    fn probe(self: &Rc<Self>, event: &web_sys::Event) {
         self.probing.set(true);
         let attempt = self.attempt.get();
         let url = self.raw.borrow().url();
