@@ -1,4 +1,4 @@
-// The in-page half of the bench (rows 1, 2, 4 and 6), loaded by the bench page that
+// The in-page half of the bench (rows 1, 2, 4, 6 and 9), loaded by the bench page that
 // bench/run.mjs writes into bench/.work/www (served by the companion server under /bench).
 // 'eventsource-wasm' resolves, through the page's import map, to the packed package installed
 // in tests/.work/app; the peers are the esbuild bundles in ./peers/.
@@ -6,6 +6,7 @@ import init, * as lib from 'eventsource-wasm';
 import { fetchEventSource } from './peers/fetch-event-source.js';
 import { EventSource as NpmEventSource } from './peers/eventsource.js';
 import { createParser as peerCreateParser } from './peers/eventsource-parser.js';
+import { events as fetchEvents } from './peers/fetch-event-stream.js';
 
 const wasm = await init();
 const now = () => performance.now();
@@ -50,6 +51,47 @@ const clients = {
     return () => ctrl.abort();
   },
   eventsource: (url, n, done) => standard((u) => new NpmEventSource(u), 'eventsource', url, n, done),
+  // Row 9: ours with only a batch listener (fetch transport, `onBatch`, every animation frame):
+  // the events are parsed in wasm and handed over as arrays of plain objects, no MessageEvent.
+  'ours-batch': (url, n, done) => batch(url, n, done, 'frame'),
+  // fetch-event-stream: `events(response, signal)`, an async iterator over the fetch body.
+  'fetch-event-stream'(url, n, done) {
+    const ctrl = new AbortController();
+    let count = 0;
+    let bytes = 0;
+    (async () => {
+      const response = await fetch(url, { signal: ctrl.signal, headers: { accept: 'text/event-stream' }, cache: 'no-store' });
+      for await (const e of fetchEvents(response, ctrl.signal)) {
+        bytes += e.data.length;
+        if (++count === n) {
+          ctrl.abort();
+          done(undefined, bytes);
+          return;
+        }
+      }
+      done(new Error('the stream ended early'));
+    })().catch((error) => {
+      if (count < n) done(error);
+    });
+    return () => ctrl.abort();
+  },
+  // Row 9's reference, not a client: the same fetch body read to its end and dropped, nothing
+  // decoded or parsed (the most events/s any client that reads the body in the page can reach).
+  'fetch-body-only'(url, n, done) {
+    const ctrl = new AbortController();
+    (async () => {
+      const response = await fetch(url, { signal: ctrl.signal, headers: { accept: 'text/event-stream' }, cache: 'no-store' });
+      const reader = response.body.getReader();
+      let bytes = 0;
+      for (;;) {
+        const { value, done: end } = await reader.read();
+        if (end) break;
+        bytes += value.byteLength;
+      }
+      done(undefined, bytes);
+    })().catch(done);
+    return () => ctrl.abort();
+  },
   // eventsource-parser over a fetch body, decoded with a streaming TextDecoder.
   'eventsource-parser': (url, n, done) => overFetch(peerCreateParser, () => {
     const decoder = new TextDecoder();
@@ -74,6 +116,34 @@ function standard(open, name, url, n, done) {
 
 function ours(url, n, done, transport, extra = {}) {
   return standard((u) => new lib.EventSource(u, { transport, ...extra }), `eventsource-wasm (${transport})`, url, n, done);
+}
+
+/** How the batch client's last run was delivered: callbacks, the largest batch, callback time. */
+let batchStats = { calls: 0, largest: 0, callback_ms: 0 };
+
+/** `onBatch` on a fetch-transport source (no other listener but `onerror`). */
+function batch(url, n, done, every) {
+  const es = new lib.EventSource(url, { transport: 'fetch' });
+  let count = 0;
+  let bytes = 0;
+  const stats = (batchStats = { calls: 0, largest: 0, callback_ms: 0 });
+  es.onBatch((events) => {
+    const t = now();
+    stats.calls++;
+    if (events.length > stats.largest) stats.largest = events.length;
+    for (let i = 0; i < events.length; i++) bytes += events[i].data.length;
+    count += events.length;
+    stats.callback_ms += now() - t;
+    if (count >= n) done(es.close(), bytes);
+  }, { every });
+  es.onerror = (e) => {
+    if (es.readyState === 2) done(new Error(`eventsource-wasm (onBatch) failed${e.message ? `: ${e.message}` : ''}`));
+  };
+  return () => es.close();
+}
+
+function takeBatchStats() {
+  return batchStats;
 }
 
 /** A parser (`createParser({ onEvent })`) fed a fetch body; `decoder()` makes chunk → input. */
@@ -250,5 +320,5 @@ async function listenerCycles(url, cycles) {
   await new Promise((r) => setTimeout(r, 200));
 }
 
-window.bench = { run, latencyStart, latencyResult, wasmBytes, startSampling, stopSampling, takeChunkStats, createClose, listenerCycles, clients: Object.keys(clients) };
+window.bench = { run, latencyStart, latencyResult, wasmBytes, startSampling, stopSampling, takeChunkStats, takeBatchStats, createClose, listenerCycles, clients: Object.keys(clients) };
 window.benchReady = true;

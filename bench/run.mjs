@@ -1,5 +1,6 @@
 // `npm run bench` (through scripts/bench.sh, which builds, packs, starts the servers and then
-// runs this): measures rows 1–7 of the benchmark issue and row 8 (the inline entry) in one run, prints one Markdown table
+// runs this): measures rows 1–7 of the benchmark issue, row 8 (the inline entry) and row 9 (batched
+// delivery, `onBatch`) in one run, prints one Markdown table
 // and writes bench/results.json. `--smoke` (or BENCH_SMOKE=1): every benchmark on a tiny size,
 // written to bench/.work/results.smoke.json instead; the exit status is non-zero when any part
 // of the harness failed.
@@ -75,8 +76,9 @@ const PEERS_JS = {
   '@microsoft/fetch-event-source': 'fetch-event-source',
   eventsource: 'eventsource',
   'eventsource-parser': 'eventsource-parser',
+  'fetch-event-stream': 'fetch-event-stream',
 };
-const FETCH_PEERS = ['@microsoft/fetch-event-source', 'eventsource', 'eventsource-parser'];
+const FETCH_PEERS = ['@microsoft/fetch-event-source', 'eventsource', 'eventsource-parser', 'fetch-event-stream'];
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -1035,6 +1037,77 @@ async function startupRow(browser) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// row 9: batched delivery (`onBatch`) against the fetch peers
+
+const BATCH = SMOKE
+  ? { stream: { id: 'batch', n: 500, size: 100 }, rounds: 1 }
+  : { stream: { id: 'batch', n: Number(process.env.BENCH_BATCH_N) || 100_000, size: 100 }, rounds: 7 };
+const BATCH_TARGET = 1.5;
+
+async function batchRow(page) {
+  const { stream, rounds } = BATCH;
+  const url = streamUrl(stream);
+  // Ours, the fetch peers, our createParser (context), and the body alone (the ceiling).
+  const clients = ['ours-batch', ...FETCH_PEERS, 'ours-parser-fetch', 'fetch-body-only'];
+  log(`  batched delivery, ${streamLabel(stream)}, ${rounds} rounds`);
+  await fetch(url).then((r) => r.arrayBuffer());
+  for (const c of clients) await runClient(page, c, url, Math.min(stream.n, CFG.warmupEvents));
+  const samples = Object.fromEntries(clients.map((c) => [c, []]));
+  const dataChars = stream.n * (stream.size - `id: ${0}\ndata: `.length - 2);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < clients.length; i++) {
+      const c = clients[(i + round) % clients.length];
+      const { ms, bytes } = await runClient(page, c, url, stream.n);
+      // The clients count data characters; the body-only reference counts the body's bytes.
+      const [expected, slack, what] = c === 'fetch-body-only' ? [stream.n * stream.size, 0, 'body bytes'] : [dataChars, stream.n * 8, 'data characters'];
+      if (Math.abs(bytes - expected) > slack) throw new Error(`${c} delivered ${bytes} ${what}, expected about ${expected}`);
+      samples[c].push((stream.n / ms) * 1000);
+    }
+  }
+  const r = {};
+  for (const c of clients) {
+    const rates = samples[c];
+    r[c] = { events_per_s: median(rates), min: Math.min(...rates), max: Math.max(...rates), samples: rates };
+  }
+  const fastest = FETCH_PEERS.reduce((a, b) => (r[a].events_per_s >= r[b].events_per_s ? a : b));
+  // Paired by round (every client runs once per round, back to back): drift cancels out.
+  const pairedWith = (c) => r[c].samples.map((x, i) => x / r[fastest].samples[i]);
+  const paired = pairedWith('ours-batch');
+  const ratio = median(paired);
+  const ceiling = median(pairedWith('fetch-body-only'));
+  // How the batches came (one extra, untimed run), and where the time goes (one profiled run each).
+  await runClient(page, 'ours-batch', url, stream.n);
+  const batches = await page.evaluate(() => window.bench.takeBatchStats());
+  const po = await profileRun(page, 'ours-batch', url, stream.n);
+  const pf = await profileRun(page, fastest, url, stream.n);
+  // The inline JS snippets of the package (e.g. plain_events, which builds the batch's objects).
+  for (const item of po.items) {
+    const m = /^(\w+) \(inline\d+\.js\)$/.exec(item.label);
+    if (m) Object.assign(item, { label: `glue: ${m[1]}`, ours: true });
+  }
+  results.raw.batch = { stream, rounds, throughput: r, fastest, paired_ratios: paired, ceiling_ratio: ceiling, batches, profiles: { 'ours-batch': po, [fastest]: pf } };
+  const us = (c) => 1e6 / r[c].events_per_s;
+  const busyUs = (p) => ((p.sampled_ms - (p.items.find((i) => i.label === 'main thread idle')?.ms || 0)) * 1000) / p.events;
+  const met = ratio >= BATCH_TARGET;
+  const why =
+    `${fix(us('ours-batch'), 2)} µs per event against ${fix(us(fastest), 2)} µs; the fetch body alone (read and dropped, nothing decoded or parsed) ` +
+    `comes at ${int(r['fetch-body-only'].events_per_s)} ev/s, ${fix(ceiling)}× ${fastest}${ceiling < BATCH_TARGET ? ` (below ${fix(BATCH_TARGET, 1)}×: no client that reads the body in the page can meet the target here)` : ''}; ` +
+    `CPU profiles of one run each: main thread busy ${fix(busyUs(po), 2)} µs per event (${fastest}: ${fix(busyUs(pf), 2)} µs); ours: ${topOurs(po, 5)}; ` +
+    `${int(batches.calls)} batch callbacks of up to ${int(batches.largest)} events`;
+  row({
+    id: '9',
+    title: `Batched delivery: onBatch(cb, { every: 'frame' }) on the fetch transport, ${streamLabel(stream)} events, headless Chromium: events/s to a JS callback (time to the last event, its frame included)`,
+    ours: `onBatch ${int(r['ours-batch'].events_per_s)} ev/s (createParser over fetch ${int(r['ours-parser-fetch'].events_per_s)})`,
+    peers: FETCH_PEERS.map((p) => `${p} ${int(r[p].events_per_s)}`).join(' · '),
+    ratio,
+    ratio_note: `ours onBatch / ${fastest}: median of ${paired.length} paired rounds, range ${fix(Math.min(...paired))}–${fix(Math.max(...paired))}`,
+    target: `≥ ${fix(BATCH_TARGET, 1)} (× the fastest peer)`,
+    met,
+    verdict: `${met ? 'met' : ratio < 1 ? `missed: ${fastest} is ${fix(1 / ratio)}× as fast as ours` : `missed: ours is ${fix(ratio)}× ${fastest}, short of ${fix(BATCH_TARGET, 1)}×`}; ${why}`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // main
 
 const ROWS = [
@@ -1056,13 +1129,14 @@ const ROWS = [
   ['6c', 'Memory, listeners'],
   ['7', 'Companion server fan-out'],
   ['8', 'Start-up: inline entry vs. default entry'],
+  ['9', 'Batched delivery (onBatch), small events'],
 ];
 const pick = (...ids) => ROWS.filter(([id]) => ids.some((p) => id.startsWith(p)));
 
 const started = performance.now();
 mkdirSync(work, { recursive: true });
 let pageReady = false;
-await part('bench page and peer bundles', pick('1', '2', '4', '5', '6', '8'), async () => {
+await part('bench page and peer bundles', pick('1', '2', '4', '5', '6', '8', '9'), async () => {
   await preparePage();
   pageReady = true;
 });
@@ -1098,6 +1172,18 @@ if (pageReady) {
       results.versions.chromium = browser.version();
     }
     await startupRow(browser);
+  });
+  await part('row 9: batched delivery (onBatch)', pick('9'), async () => {
+    if (!browser) {
+      browser = await launch();
+      results.versions.chromium = browser.version();
+    }
+    const page = await openPage(browser);
+    try {
+      await batchRow(page);
+    } finally {
+      await page.close();
+    }
   });
 }
 if (browser) await browser.close();

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsFile = join(root, 'bench/.work/results.smoke.json');
-const ROWS = ['1a', '1b', '2a', '2b', '3-small', '3-large', '3-comments', '3-crlf', '4', '5', '5a', '5b', '5c', '6a', '6b', '6c', '7', '8'];
+const ROWS = ['1a', '1b', '2a', '2b', '3-small', '3-large', '3-comments', '3-crlf', '4', '5', '5a', '5b', '5c', '6a', '6b', '6c', '7', '8', '9'];
 
 test('npm run bench -- --smoke runs every benchmark on a tiny size', { timeout: 20 * 60_000 }, () => {
   rmSync(resultsFile, { force: true });
@@ -39,14 +39,17 @@ test('npm run bench -- --smoke runs every benchmark on a tiny size', { timeout: 
     assert.ok(typeof row.verdict === 'string' && row.verdict.length > 0, `row ${row.id} has no verdict`);
   }
   // Peers measured side by side where the issue asks for them.
-  for (const id of ['1a', '1b', '2a', '2b', '3-small', '3-large', '3-comments', '3-crlf', '4', '5', '8']) {
+  for (const id of ['1a', '1b', '2a', '2b', '3-small', '3-large', '3-comments', '3-crlf', '4', '5', '8', '9']) {
     const row = results.rows.find((r) => r.id === id);
     assert.ok(row.peers && row.peers !== '—', `row ${id} has no peer figures`);
   }
-  for (const peer of ['@microsoft/fetch-event-source', 'eventsource', 'eventsource-parser']) {
-    assert.match(results.rows.find((r) => r.id === '2a').peers, new RegExp(peer.replace(/[/@-]/g, '\\$&')));
-    assert.match(results.rows.find((r) => r.id === '5').peers, new RegExp(peer.replace(/[/@-]/g, '\\$&')));
+  for (const peer of ['@microsoft/fetch-event-source', 'eventsource', 'eventsource-parser', 'fetch-event-stream']) {
+    for (const id of ['2a', '5', '9']) {
+      assert.match(results.rows.find((r) => r.id === id).peers, new RegExp(peer.replace(/[/@-]/g, '\\$&')), `row ${id} has no figure for ${peer}`);
+    }
   }
+  // Row 9 (onBatch) states its ratio against the fastest peer and the body-only ceiling.
+  assert.match(results.rows.find((r) => r.id === '9').verdict, /fetch body alone/);
   for (const crate of ['eventsource-stream', 'sseer']) {
     assert.match(results.rows.find((r) => r.id === '3-small').peers, new RegExp(crate));
   }
