@@ -1044,6 +1044,85 @@ const BATCH = SMOKE
   : { stream: { id: 'batch', n: Number(process.env.BENCH_BATCH_N) || 100_000, size: 100 }, rounds: 7 };
 const BATCH_TARGET = 1.5;
 
+/**
+ * A second bench page whose package keeps its wasm function names (the same release build,
+ * re-processed by wasm-bindgen and `wasm-opt -Oz -g`), so that a CPU profile names the Rust
+ * functions; returns its path under the companion server.
+ */
+function prepareNamedPage() {
+  const installed = join(root, 'tests/.work/app/node_modules/eventsource-wasm');
+  const dir = join(www, 'named');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync('cp', ['-r', join(installed, 'pkg'), join(dir, 'pkg')]);
+  const tmp = join(work, 'named-wasm');
+  rmSync(tmp, { recursive: true, force: true });
+  const input = join(root, 'target/wasm32-unknown-unknown/release/eventsource_wasm.wasm');
+  execFileSync(join(os.homedir(), '.cargo/bin/wasm-bindgen'), ['--target', 'web', '--omit-default-module-path', '--out-dir', tmp, input]);
+  // The same glue as the package's (the same build): only then is the named wasm a drop-in.
+  const glue = (f) => readFileSync(f, 'utf8');
+  if (glue(join(tmp, 'eventsource_wasm.js')) !== glue(join(dir, 'pkg/web/eventsource_wasm.js'))) {
+    throw new Error('the release wasm in target/ is not the packed one (its glue differs): run through scripts/bench.sh');
+  }
+  execFileSync(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '-g', '--strip-producers', join(tmp, 'eventsource_wasm_bg.wasm'), '-o', join(dir, 'pkg/web/eventsource_wasm_bg.wasm')]);
+  const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  const entry = manifest.exports['.'].default.replace(/^\.\//, '');
+  const html = readFileSync(join(www, 'index.html'), 'utf8').replace(/<script type="importmap">.*?<\/script>/s, `<script type="importmap">${JSON.stringify({ imports: { 'eventsource-wasm': `/bench/named/${entry}` } })}</script>`);
+  writeFileSync(join(www, 'index-named.html'), html);
+  return '/bench/index-named.html';
+}
+
+/** Where the package's own code spends its time, by Rust function (names-kept build), self µs/event. */
+const RUST_GROUPS = [
+  [/dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)|RawVec|raw_vec|drop_in_place|alloc::alloc|Global>::alloc/, 'allocator (dlmalloc, Vec growth, drops)'],
+  [/eventsource_wasm::parser::|memchr|from_utf8/, 'parser (parser/: Parser::process, process_line, dispatch)'],
+  [/eventsource_wasm::batch::|event_strings::|supervisor::.*Sink>::batch/, 'batch queue (batch.rs Batches::push)'],
+  [/eventsource_wasm::js::batch::/, 'batch flush (js/batch.rs on_batch)'],
+  [/eventsource_wasm::transport::|eventsource_wasm::supervisor::|eventsource_wasm::bytes::|intrinsics::copy/, 'fetch read loop (transport/fetch, Deliverer::deliver)'],
+];
+
+async function profileRust(browser, path, client, url, n, runs) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${SERVER}${path}`);
+    await page.waitForFunction(() => window.benchReady || window.benchError, null, { timeout: 30_000 });
+    const error = await page.evaluate(() => window.benchError);
+    if (error) throw new Error(`the named bench page failed to load: ${error}`);
+    const run = () => page.evaluate(([c, u, k]) => window.bench.run(c, u, k), [client, url, n]);
+    for (let i = 0; i < 3; i++) await run();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    const self = new Map();
+    let sampled = 0;
+    for (let r = 0; r < runs; r++) {
+      await cdp.send('Profiler.start');
+      await run();
+      const { profile } = await cdp.send('Profiler.stop');
+      const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+      profile.samples.forEach((id, i) => {
+        const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+        sampled += dt;
+        const { functionName: name, url: src } = nodes.get(id).callFrame;
+        let label;
+        if (src.endsWith('.wasm')) label = RUST_GROUPS.find(([re]) => re.test(name))?.[1] || 'other wasm';
+        else if (name === 'decode') label = 'TextDecoder (the batch\'s strings out of wasm memory)';
+        else if (name === 'plain_events') label = 'plain_events (JS: substrings and { type, data, lastEventId } objects)';
+        else if (name === '(garbage collector)') label = 'garbage collector';
+        else if (name === '(idle)') label = 'idle';
+        else if (name === '(program)' || name === '(root)') label = 'browser internals (program)';
+        else label = 'other JS';
+        self.set(label, (self.get(label) || 0) + dt);
+      });
+    }
+    await cdp.detach().catch(() => {});
+    const events = n * runs;
+    return { runs, events, sampled_ms: sampled, items: [...self].map(([label, ms]) => ({ label, ms, us_per_event: (ms * 1000) / events })).sort((a, b) => b.ms - a.ms) };
+  } finally {
+    await page.close();
+  }
+}
+
 async function batchRow(page) {
   const { stream, rounds } = BATCH;
   const url = streamUrl(stream);
@@ -1085,7 +1164,15 @@ async function batchRow(page) {
     const m = /^(\w+) \(inline\d+\.js\)$/.exec(item.label);
     if (m) Object.assign(item, { label: `glue: ${m[1]}`, ours: true });
   }
-  results.raw.batch = { stream, rounds, throughput: r, fastest, paired_ratios: paired, ceiling_ratio: ceiling, batches, profiles: { 'ours-batch': po, [fastest]: pf } };
+  const merged = new Map();
+  for (const item of po.items) {
+    const seen = merged.get(item.label);
+    merged.set(item.label, seen ? { ...seen, ms: seen.ms + item.ms, us_per_event: seen.us_per_event + item.us_per_event } : item);
+  }
+  po.items = [...merged.values()].sort((a, b) => b.ms - a.ms);
+  // Ours by Rust function: the same build with names kept, profiled over a few runs.
+  const rust = await profileRust(page.context().browser(), prepareNamedPage(), 'ours-batch', url, stream.n, SMOKE ? 1 : 5);
+  results.raw.batch = { stream, rounds, throughput: r, fastest, paired_ratios: paired, ceiling_ratio: ceiling, batches, profiles: { 'ours-batch': po, [fastest]: pf, 'ours-batch by Rust function': rust } };
   const us = (c) => 1e6 / r[c].events_per_s;
   const busyUs = (p) => ((p.sampled_ms - (p.items.find((i) => i.label === 'main thread idle')?.ms || 0)) * 1000) / p.events;
   const met = ratio >= BATCH_TARGET;
@@ -1093,6 +1180,7 @@ async function batchRow(page) {
     `${fix(us('ours-batch'), 2)} µs per event against ${fix(us(fastest), 2)} µs; the fetch body alone (read and dropped, nothing decoded or parsed) ` +
     `comes at ${int(r['fetch-body-only'].events_per_s)} ev/s, ${fix(ceiling)}× ${fastest}${ceiling < BATCH_TARGET ? ` (below ${fix(BATCH_TARGET, 1)}×: no client that reads the body in the page can meet the target here)` : ''}; ` +
     `CPU profiles of one run each: main thread busy ${fix(busyUs(po), 2)} µs per event (${fastest}: ${fix(busyUs(pf), 2)} µs); ours: ${topOurs(po, 5)}; ` +
+    `ours by Rust function (self time per event, names-kept build, ${rust.runs} runs): ${rust.items.filter((i) => !/^(idle|browser internals|other JS)/.test(i.label)).slice(0, 7).map((i) => `${i.label} ${fix(i.us_per_event, 2)} µs`).join(', ')}; ` +
     `${int(batches.calls)} batch callbacks of up to ${int(batches.largest)} events`;
   row({
     id: '9',
