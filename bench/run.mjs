@@ -1064,7 +1064,8 @@ function prepareNamedPage() {
   if (glue(join(tmp, 'eventsource_wasm.js')) !== glue(join(dir, 'pkg/web/eventsource_wasm.js'))) {
     throw new Error('the release wasm in target/ is not the packed one (its glue differs): run through scripts/bench.sh');
   }
-  execFileSync(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '-g', '--strip-producers', join(tmp, 'eventsource_wasm_bg.wasm'), '-o', join(dir, 'pkg/web/eventsource_wasm_bg.wasm')]);
+  // scripts/wasm-opt.sh's passes, with the names kept (-g instead of --strip-debug).
+  execFileSync(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--converge', '-g', '--strip-producers', '--strip-target-features', join(tmp, 'eventsource_wasm_bg.wasm'), '-o', join(dir, 'pkg/web/eventsource_wasm_bg.wasm')]);
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
   const entry = manifest.exports['.'].default.replace(/^\.\//, '');
   const html = readFileSync(join(www, 'index.html'), 'utf8').replace(/<script type="importmap">.*?<\/script>/s, `<script type="importmap">${JSON.stringify({ imports: { 'eventsource-wasm': `/bench/named/${entry}` } })}</script>`);
@@ -1074,7 +1075,7 @@ function prepareNamedPage() {
 
 /** Where the package's own code spends its time, by Rust function (names-kept build), self µs/event. */
 const RUST_GROUPS = [
-  [/dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)|RawVec|raw_vec|drop_in_place|alloc::alloc|Global>::alloc/, 'allocator (dlmalloc, Vec growth, drops)'],
+  [/talc|dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)|RawVec|raw_vec|drop_in_place|alloc::alloc|Global>::alloc/, 'allocator (talc, Vec growth, drops)'],
   [/eventsource_wasm::parser::|memchr|from_utf8/, 'parser (parser/: Parser::process, process_line, dispatch)'],
   [/eventsource_wasm::batch::|event_strings::|supervisor::.*Sink>::batch/, 'batch queue (batch.rs Batches::push)'],
   [/eventsource_wasm::js::batch::/, 'batch flush (js/batch.rs on_batch)'],
