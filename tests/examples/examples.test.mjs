@@ -111,10 +111,26 @@ function builtScripts(dir) {
   return found;
 }
 
+const servers = new Set();
+process.on('exit', () => {
+  for (const server of servers) server.kill();
+});
+
 /** Starts sse-server serving `www` at / (and the shared node_modules); resolves to a stop(). */
 async function serve(www) {
+  // A server left by a test that timed out would hold the port.
+  await Promise.all([...servers].map((left) => new Promise((resolve) => {
+    left.removeAllListeners('exit');
+    left.on('exit', resolve);
+    left.kill();
+  })));
+  servers.clear();
   const args = ['--port', String(PORT), '--www', www, '--mount', `/node_modules=${join(work, 'node_modules')}`, '--tick-ms', '100'];
   const server = spawn(join(root, 'target/release/sse-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test that timed out never reaches its `finally`: its server must not hold the port for
+  // the next example, nor keep this process alive.
+  servers.add(server);
+  server.on('exit', () => servers.delete(server));
   let output = '';
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sse-server did not start: ${output}`)), 10_000);
@@ -277,16 +293,22 @@ async function checkDev(how, dir) {
   const port = PORT + 1;
   const dev = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
     cwd: dir,
-    env: { ...process.env, SSE_ORIGIN: ORIGIN },
+    // No colours: with CI=true Vite colours its output (escape codes inside "Local:").
+    env: { ...process.env, SSE_ORIGIN: ORIGIN, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: npm, the shell and Vite stop together
   });
   let output = '';
   try {
     await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm run dev did not start in 60 s:\n${output}`)), 60_000);
       const onData = (chunk) => {
         output += chunk;
-        if (/Local:/.test(output)) resolve();
+        // eslint-disable-next-line no-control-regex
+        if (/Local:/.test(output.replace(/\x1b\[[0-9;]*m/g, ''))) {
+          clearTimeout(timer);
+          resolve();
+        }
       };
       dev.stdout.on('data', onData);
       dev.stderr.on('data', onData);
