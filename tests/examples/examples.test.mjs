@@ -119,12 +119,13 @@ process.on('exit', () => {
 /** Starts sse-server serving `www` at / (and the shared node_modules); resolves to a stop(). */
 async function serve(www) {
   // A server left by a test that timed out would hold the port.
-  await Promise.all([...servers].map((left) => new Promise((resolve) => {
-    left.removeAllListeners('exit');
-    left.on('exit', resolve);
-    left.kill();
-  })));
+  const left = [...servers].filter((server) => server.exitCode === null && server.signalCode === null);
   servers.clear();
+  await Promise.all(left.map((server) => new Promise((resolve) => {
+    server.removeAllListeners('exit');
+    server.on('exit', resolve);
+    server.kill();
+  })));
   const args = ['--port', String(PORT), '--www', www, '--mount', `/node_modules=${join(work, 'node_modules')}`, '--tick-ms', '100'];
   const server = spawn(join(root, 'target/release/sse-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // A test that timed out never reaches its `finally`: its server must not hold the port for
@@ -143,7 +144,9 @@ async function serve(www) {
     server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`sse-server exited with ${code}: ${output}`)); });
   });
   return () => new Promise((resolve) => {
+    servers.delete(server);
     server.removeAllListeners('exit');
+    if (server.exitCode !== null || server.signalCode !== null) return resolve();
     server.on('exit', resolve);
     server.kill();
   });
