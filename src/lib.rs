@@ -39,6 +39,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## `Send`, `Sync` and UI frameworks
+//!
+//! On `wasm32` without the `atomics` target feature (the usual build: one thread, and no memory
+//! shared with workers) every handle — [`EventSource`], [`Listener`], the streams, the options —
+//! is `Send + Sync`, as wasm-bindgen's `JsValue` is there. So they go straight into what
+//! frameworks require to be `Send + Sync` (Leptos 0.8's `on_cleanup`, `RwSignal`,
+//! `StoredValue`) with no `SendWrapper`. Natively (the pure core's tests) and with `atomics` they
+//! are `!Send`, as their `Rc`s require.
+//!
 //! The [`parser`] module is a spec-exact, incremental Server-Sent Events parser with no web
 //! dependencies.
 //!
@@ -85,6 +94,7 @@ mod state;
 mod stream;
 mod supervisor;
 mod support;
+mod thread_safety;
 mod timer;
 mod transport;
 mod url;

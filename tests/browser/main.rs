@@ -22,6 +22,8 @@ mod reconnect;
 #[cfg(all(feature = "fetch", feature = "reconnect"))]
 mod streaming;
 
+mod send;
+
 #[path = "support.rs"]
 mod support;
 use support::*;
