@@ -170,7 +170,7 @@ impl ErrorEvent {
 /// ```no_run
 /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
 /// let _reconnecting = source.on_reconnecting(|event| {
-///     println!("attempt {} in {} ms ({})", event.attempt(), event.delay_ms(), event.reason());
+///     println!("attempt {} in {} ms ({})", event.attempt(), event.delay().as_millis(), event.reason());
 /// });
 /// ```
 #[cfg(feature = "reconnect")]
@@ -194,9 +194,10 @@ impl ReconnectEvent {
         self.number("attempt").unwrap_or(0.0) as u32
     }
 
-    /// How long until the attempt, in ms.
-    pub fn delay_ms(&self) -> u32 {
-        self.number("delay").unwrap_or(0.0) as u32
+    /// How long until the attempt.
+    pub fn delay(&self) -> std::time::Duration {
+        let ms = self.number("delay").unwrap_or(0.0);
+        std::time::Duration::try_from_secs_f64(ms / 1_000.0).unwrap_or_default()
     }
 
     /// Why: `network`, `status`, `content-type`, `idle` or `unknown` (see [`crate::Failure::kind`]).

@@ -109,9 +109,9 @@ pub use listener::Listener;
 pub use options::ShouldRetry;
 pub use options::{CloseOn, EventSourceOptions, Transport};
 #[cfg(feature = "fetch")]
-pub use options::{Credentials, HeaderProvider, HeadersFuture, Resume};
+pub use options::{CredentialsMode, HeaderProvider, HeadersFuture, Resume};
 pub use ready_state::ReadyState;
-pub use retry::{parse_retry_after, parse_retry_after_at, Failure, MAX_TIMER_MS};
+pub use retry::{parse_retry_after, parse_retry_after_at, Failure, MAX_DELAY};
 #[cfg(feature = "reconnect")]
 pub use retry::{Backoff, Decision, RetryPolicy};
 pub use source::EventSource;

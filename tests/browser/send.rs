@@ -38,7 +38,7 @@ fn every_public_handle_is_send_and_sync() {
     {
         assert_send_sync::<eventsource_wasm::HeaderProvider>();
         assert_send_sync::<eventsource_wasm::Resume>();
-        assert_send_sync::<eventsource_wasm::Credentials>();
+        assert_send_sync::<eventsource_wasm::CredentialsMode>();
     }
     #[cfg(feature = "reconnect")]
     {
