@@ -1,8 +1,10 @@
 //! Events delivered to listeners and streams.
 
+use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 
-use crate::ReadyState;
+use crate::support::{error_message, json_parse};
+use crate::{DecodeError, ReadyState};
 
 /// A message from the server: the default `message` type or a custom named type.
 ///
@@ -44,6 +46,44 @@ impl MessageEvent {
     /// The origin of the server that sent the event, e.g. `https://example.com`.
     pub fn origin(&self) -> String {
         self.raw.origin()
+    }
+
+    /// The event's data decoded from JSON into `T` (the browser's `JSON.parse`, then
+    /// `serde-wasm-bindgen`), as [`EventSource::on_json`](crate::EventSource::on_json) and
+    /// [`EventSource::subscribe_json`](crate::EventSource::subscribe_json) do.
+    ///
+    /// # Errors
+    /// [`DecodeError::Syntax`] when the data is not JSON, [`DecodeError::Shape`] when it is not
+    /// shaped like `T`; both carry the raw data.
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Tick { n: u64 }
+    ///
+    /// # async fn run() -> Result<(), eventsource_wasm::Error> {
+    /// let source = eventsource_wasm::EventSource::new("/events")?;
+    /// let mut messages = source.subscribe("tick");
+    /// while let Some(message) = messages.next().await {
+    ///     match message.json::<Tick>() {
+    ///         Ok(tick) => println!("tick {} (id {})", tick.n, message.last_event_id()),
+    ///         Err(error) => eprintln!("bad tick: {error}"),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
+        let data = self.raw.data();
+        let raw_text = || data.as_string().unwrap_or_default();
+        let value = json_parse(&data).map_err(|error| DecodeError::Syntax {
+            message: error_message(&error),
+            data: raw_text(),
+        })?;
+        serde_wasm_bindgen::from_value(value).map_err(|error| DecodeError::Shape {
+            message: error.to_string(),
+            data: raw_text(),
+        })
     }
 
     /// The underlying browser event.
@@ -231,6 +271,10 @@ pub enum SourceEvent {
     Message(MessageEvent),
     /// A connection error.
     Error(ErrorEvent),
+    /// The source closed for good (by [`close`](crate::EventSource::close), after a fatal
+    /// error, or a [`close_on`](crate::EventSourceOptions::close_on) event): always the last
+    /// item, after which the stream ends.
+    Closed,
 }
 
 /// Whether a raw event is a server message (as opposed to the source's own `open`/`error`).

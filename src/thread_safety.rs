@@ -26,6 +26,7 @@ macro_rules! single_threaded {
 
 single_threaded!(
     crate::EventSource,
+    crate::WeakEventSource,
     crate::Listener,
     crate::EventStream,
     crate::MessageStream,

@@ -45,7 +45,9 @@ async fn http_401_is_fatal_even_with_a_retry_policy() {
     let mut last = None;
     within("the end", 5000, async {
         while let Some(event) = events.next().await {
-            last = Some(event);
+            if !matches!(event, SourceEvent::Closed) {
+                last = Some(event);
+            }
         }
     })
     .await;
