@@ -18,6 +18,9 @@ fn assert_send_sync<T: Send + Sync + 'static>() {}
 #[wasm_bindgen_test]
 fn every_public_handle_is_send_and_sync() {
     assert_send_sync::<EventSource>();
+    assert_send_sync::<eventsource_wasm::WeakEventSource>();
+    // Whatever the payload type: even a `!Send` one.
+    assert_send_sync::<eventsource_wasm::JsonStream<std::rc::Rc<u64>>>();
     assert_send_sync::<Listener>();
     assert_send_sync::<EventStream>();
     assert_send_sync::<MessageStream>();
