@@ -3,7 +3,6 @@
 //! connection when it is unmounted.
 use eventsource_wasm::EventSource;
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -37,14 +36,12 @@ fn Ticks(#[prop(into)] url: String) -> impl IntoView {
                     } // else the browser is reconnecting
                 }),
             ];
-            // The source and its listener handles are !Send, and Leptos 0.8's `on_cleanup`
-            // wants `Send + Sync`. `SendWrapper` is sound here: wasm32 runs one thread (it
-            // would panic if another thread touched the value). On unmount: close the
-            // connection (also for any stream of it) and drop the handles.
-            let owned = SendWrapper::new((source, listeners));
+            // Leptos 0.8's `on_cleanup` wants `Send + Sync`, which the source and its listener
+            // handles are on wasm32. On unmount: close the connection (which also ends any
+            // stream of it, so a task consuming one returns) and drop the handles.
             on_cleanup(move || {
-                let (source, _listeners) = owned.take();
                 source.close();
+                drop(listeners);
             });
         }
         Err(bad) => set_error.set(Some(bad.to_string())),
