@@ -335,10 +335,13 @@ impl Core {
             return;
         };
         let last_event_id = Reflect::get(event, &"lastEventId".into()).unwrap_or_default();
-        let message = format!(
-            "the data of a \"{event_type}\" event is not valid JSON: {}",
-            error_message(error)
-        );
+        let message = [
+            "the data of a \"",
+            event_type,
+            "\" event is not valid JSON: ",
+            &error_message(error),
+        ]
+        .concat();
         let _ = define_properties(
             &error_event,
             &descriptors(&[
@@ -450,10 +453,15 @@ pub(super) fn listener_arguments(
         && !listener.is_object()
         && !listener.is_function()
     {
-        return Err(type_error(&format!(
-            "Failed to execute '{method}' on 'EventSource': the listener must be a function or \
-             an object with a handleEvent() method"
-        )));
+        return Err(type_error(
+            &[
+                "Failed to execute '",
+                method,
+                "' on 'EventSource': the listener must be a function or an object with a \
+                 handleEvent() method",
+            ]
+            .concat(),
+        ));
     }
     Ok(event_type)
 }

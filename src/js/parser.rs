@@ -127,7 +127,8 @@ fn optional_function(options: &JsValue, name: &str) -> Result<Option<Function>, 
         return Ok(None);
     }
     value.dyn_into::<Function>().map(Some).map_err(|_| {
-        js_sys::TypeError::new(&format!("createParser: options.{name} must be a function")).into()
+        js_sys::TypeError::new(&["createParser: options.", name, " must be a function"].concat())
+            .into()
     })
 }
 
@@ -325,7 +326,7 @@ impl JsParser {
             }
             Owned::Error(error) => {
                 if let Some(on_error) = &self.on_error {
-                    let js_error = js_sys::Error::new(&error.to_string());
+                    let js_error = js_sys::Error::new(&error.message());
                     let ParseError::EventTooLarge { limit } = error;
                     Reflect::set(&js_error, &"limit".into(), &JsValue::from_f64(limit as f64))?;
                     on_error.call1(&JsValue::UNDEFINED, &js_error)?;
