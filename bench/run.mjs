@@ -320,6 +320,8 @@ function topOurs(profile, count = 4) {
 
 const CARGO_BIN = join(os.homedir(), '.cargo/bin');
 const TARGET_DIR = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, 'target');
+// The npm package's wasm as cargo builds it: the wrapper crate npm/ (scripts/build.sh).
+const NPM_WASM = join(TARGET_DIR, 'wasm32-unknown-unknown/release/eventsource_wasm_npm.wasm');
 
 /** Runs a command to completion; throws with the end of its output when it fails. */
 function sh(cmd, args, opts = {}) {
@@ -346,7 +348,7 @@ async function sizeRow() {
     const path = join(www, 'peers', `${file}.js`);
     peers[pkg] = { min_bytes: readFileSync(path).length, gzip_bytes: gzipSize(path) };
   }
-  const breakdown = await wasmBreakdown(join(TARGET_DIR, 'wasm32-unknown-unknown/release/eventsource_wasm.wasm'), 'npm').catch((error) => ({ error: String(error) }));
+  const breakdown = await wasmBreakdown(NPM_WASM, 'npm').catch((error) => ({ error: String(error) }));
   results.raw.size = { files, gzip_total: total, gzip_browser: browser, tarball_bytes: packed.size, unpacked_bytes: packed.unpackedSize, all_files: packed.files, peers, wasm_breakdown: breakdown };
   const met = total <= SIZE_TARGET;
   let reason = '';
@@ -379,12 +381,10 @@ const RUST_APPS = [
   { id: '5c', app: 'reconnect', what: '+ the `reconnect` feature: a RetryPolicy (every feature but `js`)', target: 25_000 },
 ];
 // The apps have a target directory of their own (shared by the four, so dependencies compile
-// once): in the npm build's, a wasm32 cdylib's file has no hash in its name, so building the
-// crate as the apps' dependency (other features) overwrote the npm build's
-// deps/eventsource_wasm.wasm, and the next scripts/build.sh, finding its build fresh, packed
-// that instead. (Among the apps it still costs time: each build recompiles the crate, ~10 s,
-// because the previous app's rewrote that file.) A smoke run builds every app too: 40 s to
-// 1.5 minutes on 2 cores, by how busy they are and whether target/size-apps is new.
+// once; the crate is an rlib, whose files are named by their features, so the apps' builds
+// neither overwrite each other's nor the npm build's, which is the wrapper crate npm/). A smoke
+// run builds every app too: 40 s to 1.5 minutes on 2 cores, by how busy they are and whether
+// target/size-apps is new.
 const SIZE_APPS_DIR = join(here, 'size-apps');
 const SIZE_APPS_TARGET = join(TARGET_DIR, 'size-apps');
 
@@ -1057,8 +1057,7 @@ function prepareNamedPage() {
   execFileSync('cp', ['-r', join(installed, 'pkg'), join(dir, 'pkg')]);
   const tmp = join(work, 'named-wasm');
   rmSync(tmp, { recursive: true, force: true });
-  const input = join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'wasm32-unknown-unknown/release/eventsource_wasm.wasm');
-  execFileSync(join(os.homedir(), '.cargo/bin/wasm-bindgen'), ['--target', 'web', '--omit-default-module-path', '--out-dir', tmp, input]);
+  execFileSync(join(os.homedir(), '.cargo/bin/wasm-bindgen'), ['--target', 'web', '--omit-default-module-path', '--out-name', 'eventsource_wasm', '--out-dir', tmp, NPM_WASM]);
   // The same glue as the package's (the same build): only then is the named wasm a drop-in.
   const glue = (f) => readFileSync(f, 'utf8');
   if (glue(join(tmp, 'eventsource_wasm.js')) !== glue(join(dir, 'pkg/web/eventsource_wasm.js'))) {

@@ -5,26 +5,28 @@
 #             share), the wasm-bindgen glue and the TypeScript declarations;
 #   pkg/node/ index.cjs, the Node.js entry (node.mjs) bundled as CommonJS for require(), and
 #             its declarations (index.d.cts).
-# The crate is compiled with cargo, then wasm-bindgen (--target web, without the glue's own
-# `new URL(…, import.meta.url)` fallback, which index.js supplies), then wasm-opt.
+# The wasm is the wrapper crate npm/ (the library with its `js` feature and the talc allocator;
+# the library itself is an rlib), compiled with cargo, then wasm-bindgen (--target web, without
+# the glue's own `new URL(…, import.meta.url)` fallback, which index.js supplies; --out-name
+# keeps the file names the package has always shipped: eventsource_wasm.js, …_bg.wasm), then
+# wasm-opt.
 # CARGO_TARGET_DIR is honoured. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 target_dir=${CARGO_TARGET_DIR:-target}
 
-# The npm package is the crate with its JS API (the `js` feature) and talc as its allocator.
-cargo build --quiet --lib --release --target wasm32-unknown-unknown --features js,talc
-wasm="$target_dir/wasm32-unknown-unknown/release/eventsource_wasm.wasm"
+cargo build --quiet --lib --release --target wasm32-unknown-unknown -p eventsource-wasm-npm
+wasm="$target_dir/wasm32-unknown-unknown/release/eventsource_wasm_npm.wasm"
 rm -rf pkg/web pkg/node
 mkdir -p pkg/web pkg/node
-wasm-bindgen --target web --omit-default-module-path --out-dir pkg/web "$wasm"
+wasm-bindgen --target web --omit-default-module-path --out-name eventsource_wasm --out-dir pkg/web "$wasm"
 # The API's declarations without wasm-bindgen's init types (they name DOM-only types such as
 # RequestInfo and BufferSource, which a Node.js project's `lib` lacks): the same generation for
 # the bundler target, whose module has no init(). js/init.d.ts declares the entries' init().
 declarations=$(mktemp -d)
 trap 'rm -rf "$declarations"' EXIT
-wasm-bindgen --target bundler --out-dir "$declarations" "$wasm"
+wasm-bindgen --target bundler --out-name eventsource_wasm --out-dir "$declarations" "$wasm"
 cp "$declarations/eventsource_wasm.d.ts" pkg/web/eventsource_wasm.d.ts
 # Nothing imports the wasm's own declarations (its raw exports).
 rm -f pkg/web/eventsource_wasm_bg.wasm.d.ts pkg/web/.gitignore pkg/web/package.json

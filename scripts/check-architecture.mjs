@@ -4,7 +4,10 @@
 //   sees no transport or supervisor; the pure core (parser, retry, retry_after, response) uses
 //   no web API and nothing else of the crate but itself; the Rust API never reaches into the
 //   JS API;
-// - no file over 500 lines and no function over 80 lines (tests excluded).
+// - no file over 500 lines and no function over 80 lines (tests excluded);
+// - the wrapper crate npm/ (the npm package's cdylib) is one file that links the crate
+//   (`pub use eventsource_wasm;`: the `#[wasm_bindgen]` exports of an rlib reach the wasm only
+//   if it is linked) and has no code of its own beyond the global allocator.
 // Run by `npm test` (scripts/test.sh); exits non-zero with the list of what is wrong.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -100,6 +103,21 @@ for (const { path, module, text } of sources) {
   }
 }
 
+// The wrapper crate: the library linked, nothing else of its own (no module, no export).
+const wrapper = join(root, 'npm/src');
+const wrapperFiles = files(wrapper).map((path) => relative(root, path));
+if (wrapperFiles.join() !== 'npm/src/lib.rs') {
+  problems.push(`npm/src must hold lib.rs only (it holds ${wrapperFiles.join(', ')}): the JS API lives in the crate's src/js/`);
+} else {
+  const lib = code(readFileSync(join(wrapper, 'lib.rs'), 'utf8'));
+  if (!/^pub use eventsource_wasm;$/m.test(lib)) {
+    problems.push('npm/src/lib.rs: `pub use eventsource_wasm;` is missing (without it the crate is not linked and the wasm exports nothing)');
+  }
+  if (/#\[wasm_bindgen|\bmod\s+\w+|\bfn\s+\w+/.test(lib)) {
+    problems.push('npm/src/lib.rs: a module, function or export of its own; the JS API belongs in the crate (src/js/)');
+  }
+}
+
 // Cycles (depth-first search over the module graph).
 const state = new Map();
 function visit(module, path) {
@@ -118,4 +136,4 @@ if (problems.length) {
   console.error(`[architecture] ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`[architecture] ${sources.length} files, ${edges.size} modules: layers respected, no import cycle, no file over 500 lines, no function over 80`);
+console.log(`[architecture] ${sources.length} files, ${edges.size} modules: layers respected, no import cycle, no file over 500 lines, no function over 80; npm/ links the crate`);

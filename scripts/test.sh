@@ -21,11 +21,12 @@ bash scripts/setup.sh
 step "format and lints"
 cargo fmt --all -- --check
 # Every combination of the crate's Cargo features (fetch, reconnect, js; cargo-hack), each
-# lint-clean; `js` implies the other two, so it is linted once, as the npm package is built
-# (with `talc`, its allocator).
-cargo hack clippy --quiet --feature-powerset --depth 2 --exclude-features js,talc --package eventsource-wasm \
+# lint-clean; `js` implies the other two, so it is linted once, and so is the wrapper crate the
+# npm package is built from (npm/: the crate with `js`, and its allocator).
+cargo hack clippy --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm \
   --target wasm32-unknown-unknown --lib --tests -- -D warnings
-cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests --features js,talc -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --lib --tests --features js -- -D warnings
+cargo clippy --quiet -p eventsource-wasm-npm --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --quiet -p sse-server --all-targets -- -D warnings
 cargo clippy --quiet -p rust-wasm-bindgen-example --target wasm32-unknown-unknown -- -D warnings
 node scripts/check-architecture.mjs
@@ -39,11 +40,13 @@ step "examples/leptos: format and cargo clippy (wasm32), in its own workspace"
     cargo clippy --quiet --locked --target wasm32-unknown-unknown -- -D warnings)
 
 step "native tests: parser conformance, server, doc examples"
-cargo test --quiet --workspace
+# (Not npm/, the wasm-only wrapper: with it, cargo would unify the crate's `js` feature into
+# every test build.)
+cargo test --quiet --workspace --exclude eventsource-wasm-npm
 # The pure core and the doc examples in every feature combination too.
-cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js,talc --package eventsource-wasm \
+cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm \
   --lib --test parser_conformance
-cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js,talc --package eventsource-wasm --doc
+cargo hack test --quiet --feature-powerset --depth 2 --exclude-features js --package eventsource-wasm --doc
 
 step "a Rust app on the newest wasm-bindgen builds with the crate (no exact pins)"
 bash scripts/check-consumer.sh

@@ -1,6 +1,6 @@
 //! Errors returned by this crate.
 
-use thiserror::Error;
+use std::fmt;
 
 /// Why an [`EventSource`](crate::EventSource) could not be created or used.
 ///
@@ -13,18 +13,13 @@ use thiserror::Error;
 /// let err = Error::InvalidUrl { url: "http://[::1".into(), message: "invalid IPv6".into() };
 /// assert!(err.to_string().contains("http://[::1"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// This environment has no `EventSource` constructor (Node.js, a worklet, an old browser).
     /// Check [`is_supported`](crate::is_supported) first.
-    #[error(
-        "EventSource is not available in this environment; \
-         call isSupported() first and use a browser window or a dedicated worker"
-    )]
     Unsupported,
     /// The browser rejected the URL. `message` is the browser's own explanation.
-    #[error("the URL \"{url}\" is not a valid EventSource URL: {message}")]
     InvalidUrl {
         /// The URL as it was given.
         url: String,
@@ -32,12 +27,42 @@ pub enum Error {
         message: String,
     },
     /// An option had a value the source cannot use. The message says which and what to pass.
-    #[error("invalid EventSource option: {0}")]
     InvalidOptions(String),
     /// The browser threw while creating the source for a reason other than the URL.
-    #[error("the browser refused to create the EventSource: {0}")]
     Browser(String),
 }
+
+impl Error {
+    /// The message that `Display` writes, assembled without `core::fmt` (which `format!` or a
+    /// derived `Display` would pull into every wasm that reports an error).
+    pub(crate) fn message(&self) -> String {
+        match self {
+            Error::Unsupported => "EventSource is not available in this environment; call \
+                                   isSupported() first and use a browser window or a dedicated \
+                                   worker"
+                .to_owned(),
+            Error::InvalidUrl { url, message } => [
+                "the URL \"",
+                url,
+                "\" is not a valid EventSource URL: ",
+                message,
+            ]
+            .concat(),
+            Error::InvalidOptions(message) => ["invalid EventSource option: ", message].concat(),
+            Error::Browser(message) => {
+                ["the browser refused to create the EventSource: ", message].concat()
+            }
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for Error {}
 
 /// A JSON payload that could not be decoded into the listener's type
 /// (see [`EventSource::on_json`](crate::EventSource::on_json)).
@@ -50,7 +75,7 @@ pub enum Error {
 /// let err = DecodeError::Syntax { message: "Unexpected token".into(), data: "oops".into() };
 /// assert_eq!(err.data(), "oops");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
     /// The data is not valid JSON (the message is `JSON.parse`'s).

@@ -142,8 +142,6 @@
 //! | `reconnect` | on | policy-driven reconnection on either transport (`RetryPolicy`: backoff, jitter, limits, `Retry-After`, `ShouldRetry`), `reconnecting` events, and the lifecycle triggers (network back online, hidden page, back/forward cache) |
 //! | `js` | off | the JavaScript API (the `EventSource` class, `createParser`, `isSupported`) and every `#[wasm_bindgen]` export; without it the crate exports nothing to JS. Implies `fetch` and `reconnect`. The npm package is built with it. |
 //!
-//! | `talc` | off | [talc](https://crates.io/crates/talc) as the global allocator on wasm32 (smaller than Rust's default, as fast in our benchmarks); for the npm package's build. A Rust app keeps its own allocator. |
-//!
 //! `default-features = false` gives the smallest build: the bare wrapper, which behaves exactly
 //! like the browser's `EventSource` (it reconnects by itself, after its reconnection time).
 #![deny(missing_docs, missing_debug_implementations)]
@@ -204,14 +202,3 @@ pub use state::{LastError, SourceState};
 pub use stream::{EventStream, MessageStream, StateStream};
 pub use support::is_supported;
 pub use weak::WeakEventSource;
-
-// ---- The npm package's global allocator (feature `talc`; scripts/build.sh turns it on). ----
-// A Rust app leaves the feature off and keeps its own allocator. talc instead of Rust's default
-// (dlmalloc): the npm wasm is 2.5 KB smaller gzipped, and bench/ab.mjs measured no speed cost.
-#[cfg(all(
-    feature = "talc",
-    target_family = "wasm",
-    not(target_feature = "atomics")
-))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -27,9 +27,20 @@ pub(crate) fn classify(
     let message = if status == 204 {
         "the server answered 204 No Content: it asks the client not to reconnect".to_owned()
     } else if status != 200 {
-        format!("the server answered HTTP {status} {status_text}")
+        [
+            "the server answered HTTP ",
+            &status.to_string(),
+            " ",
+            status_text,
+        ]
+        .concat()
     } else {
-        format!("the response's Content-Type is \"{content_type}\", not text/event-stream")
+        [
+            "the response's Content-Type is \"",
+            content_type,
+            "\", not text/event-stream",
+        ]
+        .concat()
     };
     let failure = if status == 200 {
         Failure::ContentType

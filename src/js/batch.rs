@@ -4,27 +4,10 @@
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::snippets::plain_events;
 use super::{report, type_error};
 use crate::event_strings::EventStrings;
 use crate::{EventSource, Every, Listener};
-
-// `lengths` holds three UTF-16 lengths per event: type, data, last event ID.
-#[wasm_bindgen(inline_js = "export function plain_events(text, lengths) {\n\
-  const n = lengths.slice();\n\
-  const events = new Array(n.length / 3);\n\
-  let at = 0;\n\
-  for (let i = 0; i < n.length; i += 3) {\n\
-    const type = text.substring(at, (at += n[i]));\n\
-    const data = text.substring(at, (at += n[i + 1]));\n\
-    const lastEventId = text.substring(at, (at += n[i + 2]));\n\
-    events[i / 3] = { type, data, lastEventId };\n\
-  }\n\
-  return events;\n\
-}")]
-extern "C" {
-    #[wasm_bindgen(catch)]
-    fn plain_events(text: &str, lengths: &[u32]) -> Result<js_sys::Array, JsValue>;
-}
 
 /// `{ every, types }`: `every` is `'frame'` (default) or milliseconds (at least 1); `types`
 /// an array of event types (default: every type the transport sees).

@@ -35,7 +35,7 @@ impl std::fmt::Debug for JsEventSource {
 }
 
 fn to_js_error(error: Error) -> JsValue {
-    let message = error.to_string();
+    let message = error.message();
     match error {
         Error::InvalidUrl { .. } => syntax_error(&message),
         Error::InvalidOptions(_) => js_sys::TypeError::new(&message).into(),

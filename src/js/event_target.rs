@@ -15,6 +15,7 @@ use crate::support::{error_message, json_parse};
 use crate::{EventSource, Listener, ReadyState};
 
 use super::schema::Validated;
+use super::snippets::retarget;
 use super::{define_properties, descriptors, report, type_error};
 
 #[derive(Clone)]
@@ -45,35 +46,6 @@ pub(super) struct Strong {
     pub(super) this: JsValue,
     /// `retarget`'s cache of prototypes for this wrapper (a `Map`).
     pub(super) protos: JsValue,
-}
-
-// Makes `event.target` and `event.currentTarget` the wrapper. Giving the event a prototype that
-// sits between it and its own (one per wrapper and event class, made once) costs a tenth of
-// defining two own properties on every event, in Chromium.
-#[wasm_bindgen(inline_js = "const WRAPPER = Symbol('eventsource-wasm wrapper');\n\
-export function retarget(event, wrapper, protos) {\n\
-  const proto = Object.getPrototypeOf(event);\n\
-  if (proto !== null && proto[WRAPPER] === wrapper) return;\n\
-  let mine = protos.get(proto);\n\
-  if (mine === undefined) {\n\
-    const get = { get: () => wrapper, enumerable: true, configurable: true };\n\
-    mine = Object.create(proto, { target: get, currentTarget: get, [WRAPPER]: { value: wrapper } });\n\
-    protos.set(proto, mine);\n\
-  }\n\
-  try {\n\
-    Object.setPrototypeOf(event, mine);\n\
-  } catch {\n\
-    const own = { value: wrapper, enumerable: true, configurable: true };\n\
-    try { Object.defineProperties(event, { target: own, currentTarget: own }); } catch {}\n\
-  }\n\
-}")]
-extern "C" {
-    #[wasm_bindgen(catch)]
-    pub(super) fn retarget(
-        event: &JsValue,
-        wrapper: &JsValue,
-        protos: &JsValue,
-    ) -> Result<(), JsValue>;
 }
 
 pub(super) struct Core {
@@ -363,10 +335,13 @@ impl Core {
             return;
         };
         let last_event_id = Reflect::get(event, &"lastEventId".into()).unwrap_or_default();
-        let message = format!(
-            "the data of a \"{event_type}\" event is not valid JSON: {}",
-            error_message(error)
-        );
+        let message = [
+            "the data of a \"",
+            event_type,
+            "\" event is not valid JSON: ",
+            &error_message(error),
+        ]
+        .concat();
         let _ = define_properties(
             &error_event,
             &descriptors(&[
@@ -478,10 +453,15 @@ pub(super) fn listener_arguments(
         && !listener.is_object()
         && !listener.is_function()
     {
-        return Err(type_error(&format!(
-            "Failed to execute '{method}' on 'EventSource': the listener must be a function or \
-             an object with a handleEvent() method"
-        )));
+        return Err(type_error(
+            &[
+                "Failed to execute '",
+                method,
+                "' on 'EventSource': the listener must be a function or an object with a \
+                 handleEvent() method",
+            ]
+            .concat(),
+        ));
     }
     Ok(event_type)
 }

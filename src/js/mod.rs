@@ -13,6 +13,7 @@
 //! - `batch`: `onBatch()`.
 //! - `schema`: `onJson(type, callback, { schema })`, data checked by a Standard Schema validator.
 //! - `types`: the TypeScript declarations wasm-bindgen cannot derive.
+//! - `snippets`: the inline JavaScript of `batch`, `event_target` and `parser`, one module.
 
 mod batch;
 mod event_source;
@@ -21,6 +22,7 @@ mod options;
 mod parser;
 mod schema;
 mod snapshot;
+mod snippets;
 mod subscriptions;
 mod types;
 

@@ -22,10 +22,13 @@ pub(super) fn read_options(options: &JsValue) -> Result<EventSourceOptions, JsVa
         return Ok(EventSourceOptions::default());
     }
     if !options.is_object() {
-        return Err(type_error(&format!(
-            "EventSource options must be an object such as {{ withCredentials: true }}, got {}",
-            options.js_typeof().as_string().unwrap_or_default()
-        )));
+        return Err(type_error(
+            &[
+                "EventSource options must be an object such as { withCredentials: true }, got ",
+                &options.js_typeof().as_string().unwrap_or_default(),
+            ]
+            .concat(),
+        ));
     }
     let get = |key: &str| Reflect::get(options, &key.into());
     let mut result =
@@ -135,11 +138,14 @@ fn read_headers(options: &JsValue, result: &mut EventSourceOptions) -> Result<()
         })));
     } else if !headers.is_undefined() && !headers.is_null() {
         result.headers = header_pairs(&headers).map_err(|e| {
-            type_error(&format!(
-                "options.headers must be an object of strings, an array of [name, value] pairs, \
-                 a Headers object, or a function returning one: {}",
-                error_message(&e)
-            ))
+            type_error(
+                &[
+                    "options.headers must be an object of strings, an array of [name, value] \
+                     pairs, a Headers object, or a function returning one: ",
+                    &error_message(&e),
+                ]
+                .concat(),
+            )
         })?;
     }
     Ok(())
@@ -196,9 +202,9 @@ fn read_retry(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), 
                 }
                 match value.as_f64() {
                     Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
-                    _ => Err(type_error(&format!(
-                        "options.retry.{key} must be a non-negative number"
-                    ))),
+                    _ => Err(type_error(
+                        &["options.retry.", key, " must be a non-negative number"].concat(),
+                    )),
                 }
             };
             let ms = |n: f64| n.min(f64::from(u32::MAX)) as u32;

@@ -8,6 +8,7 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::snippets::emit_events;
 use crate::bytes::{for_each_piece, ChunkError, PIECE_BYTES};
 use crate::event_strings::EventStrings;
 use crate::intrinsics::{snapshot_uint8_array, string_piece, uint8_array_length};
@@ -51,29 +52,6 @@ pub struct JsParser {
     on_retry: Option<Function>,
     on_comment: Option<Function>,
     on_error: Option<Function>,
-}
-
-// Delivers a run of events (their strings gathered by `EventStrings`) in one call into JS.
-// Every event is delivered; the first exception is rethrown at the end.
-#[wasm_bindgen(inline_js = "export function emit_events(onEvent, text, lengths) {\n\
-  const n = lengths.slice();\n\
-  let at = 0;\n\
-  let failed = null;\n\
-  for (let i = 0; i < n.length; i += 3) {\n\
-    const type = text.substring(at, (at += n[i]));\n\
-    const data = text.substring(at, (at += n[i + 1]));\n\
-    const lastEventId = text.substring(at, (at += n[i + 2]));\n\
-    try {\n\
-      onEvent({ type, data, lastEventId });\n\
-    } catch (error) {\n\
-      if (failed === null) failed = { error };\n\
-    }\n\
-  }\n\
-  if (failed !== null) throw failed.error;\n\
-}")]
-extern "C" {
-    #[wasm_bindgen(catch)]
-    fn emit_events(on_event: &Function, text: &str, lengths: &[u32]) -> Result<(), JsValue>;
 }
 
 /// A batch is delivered once its text reaches this size.
@@ -149,7 +127,8 @@ fn optional_function(options: &JsValue, name: &str) -> Result<Option<Function>, 
         return Ok(None);
     }
     value.dyn_into::<Function>().map(Some).map_err(|_| {
-        js_sys::TypeError::new(&format!("createParser: options.{name} must be a function")).into()
+        js_sys::TypeError::new(&["createParser: options.", name, " must be a function"].concat())
+            .into()
     })
 }
 
@@ -347,7 +326,7 @@ impl JsParser {
             }
             Owned::Error(error) => {
                 if let Some(on_error) = &self.on_error {
-                    let js_error = js_sys::Error::new(&error.to_string());
+                    let js_error = js_sys::Error::new(&error.message());
                     let ParseError::EventTooLarge { limit } = error;
                     Reflect::set(&js_error, &"limit".into(), &JsValue::from_f64(limit as f64))?;
                     on_error.call1(&JsValue::UNDEFINED, &js_error)?;

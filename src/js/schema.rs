@@ -230,18 +230,26 @@ impl Validated {
                 return;
             }
             Outcome::Invalid(issues) => (
-                format!(
-                    "the data of a \"{event_type}\" event does not match the schema: {}",
-                    summarize(&issues)
-                ),
+                [
+                    "the data of a \"",
+                    event_type,
+                    "\" event does not match the schema: ",
+                    &summarize(&issues),
+                ]
+                .concat(),
                 issues,
                 None,
             ),
             Outcome::Failed { cause, how } => (
-                format!(
-                    "the schema's validate() {how} on the data of a \"{event_type}\" event: {}",
-                    error_message(&cause)
-                ),
+                [
+                    "the schema's validate() ",
+                    how,
+                    " on the data of a \"",
+                    event_type,
+                    "\" event: ",
+                    &error_message(&cause),
+                ]
+                .concat(),
                 js_sys::Array::new().into(),
                 Some(cause),
             ),
@@ -280,9 +288,7 @@ fn read_result(result: &JsValue) -> Outcome {
             result.js_typeof().as_string().unwrap_or_default()
         };
         return Outcome::Failed {
-            cause: type_error(&format!(
-                "it returned {what}, not {{ value }} or {{ issues }}"
-            )),
+            cause: type_error(&["it returned ", &what, ", not { value } or { issues }"].concat()),
             how: "failed",
         };
     }
@@ -322,7 +328,9 @@ fn summarize(issues: &JsValue) -> String {
     if count == 0 {
         text.push_str("the validator reported issues");
     } else if count > LISTED_ISSUES {
-        text.push_str(&format!("; and {} more", count - LISTED_ISSUES));
+        text.push_str("; and ");
+        text.push_str(&(count - LISTED_ISSUES).to_string());
+        text.push_str(" more");
     }
     text
 }
@@ -359,7 +367,9 @@ fn append_path(text: &mut String, path: &JsValue) -> bool {
             }
             text.push_str(&name);
         } else if let Some(index) = key.as_f64().and_then(array_index) {
-            text.push_str(&format!("[{index}]"));
+            text.push('[');
+            text.push_str(&index.to_string());
+            text.push(']');
         } else if key.is_symbol() {
             text.push_str("[symbol]");
         } else {

@@ -15,20 +15,40 @@ pub struct Event {
 }
 
 /// An error in the event stream. Parsing continues after an error.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParseError {
     /// An event was larger than the parser's maximum event size (see
     /// [`Parser::with_max_event_size`](super::Parser::with_max_event_size)). The event was discarded and the stream was skipped up
     /// to the next blank line, where parsing resumed.
-    #[error(
-        "an event in the stream exceeded the maximum event size of {limit} bytes and was dropped"
-    )]
     EventTooLarge {
         /// The maximum event size, in bytes.
         limit: usize,
     },
 }
+
+impl ParseError {
+    /// The message that `Display` writes, assembled without `core::fmt` (which `format!` or a
+    /// derived `Display` would pull into the wasm).
+    pub(crate) fn message(&self) -> String {
+        match self {
+            ParseError::EventTooLarge { limit } => [
+                "an event in the stream exceeded the maximum event size of ",
+                &limit.to_string(),
+                " bytes and was dropped",
+            ]
+            .concat(),
+        }
+    }
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for ParseError {}
 
 /// Something the parser found in the stream, passed to the sink of [`Parser::feed`](super::Parser::feed).
 ///

@@ -37,7 +37,7 @@ impl Probed {
 pub(crate) async fn probe(url: &str, with_credentials: bool) -> Probed {
     const GAVE_UP: &str = "the browser's EventSource gave up";
     let Some(fetch) = prop(&js_sys::global(), "fetch").dyn_into::<Function>().ok() else {
-        return Probed::unknown(format!("{GAVE_UP} (no fetch here to learn why)"));
+        return Probed::unknown([GAVE_UP, " (no fetch here to learn why)"].concat());
     };
     let Ok(controller) = web_sys::AbortController::new() else {
         return Probed::unknown(GAVE_UP);
@@ -60,9 +60,9 @@ pub(crate) async fn probe(url: &str, with_credentials: bool) -> Probed {
     let pending = match fetch.call2(&JsValue::UNDEFINED, &url.into(), &init) {
         Ok(pending) => match crate::intrinsics::to_promise(&pending) {
             Ok(pending) => pending,
-            Err(error) => return Probed::unknown(format!("{GAVE_UP}: {}", error_message(&error))),
+            Err(error) => return Probed::unknown([GAVE_UP, ": ", &error_message(&error)].concat()),
         },
-        Err(error) => return Probed::unknown(format!("{GAVE_UP}: {}", error_message(&error))),
+        Err(error) => return Probed::unknown([GAVE_UP, ": ", &error_message(&error)].concat()),
     };
     let mut timer = JsValue::UNDEFINED;
     let timeout = Promise::new(&mut |resolve, _reject| {
@@ -75,17 +75,26 @@ pub(crate) async fn probe(url: &str, with_credentials: bool) -> Probed {
     let response = match raced {
         Ok(response) if response.is_object() => response,
         Ok(_) => {
-            return Probed::unknown(format!(
-                "{GAVE_UP}, and a request to learn why had no answer within {PROBE_TIMEOUT_MS} ms"
-            ))
+            return Probed::unknown(
+                [
+                    GAVE_UP,
+                    ", and a request to learn why had no answer within ",
+                    &PROBE_TIMEOUT_MS.to_string(),
+                    " ms",
+                ]
+                .concat(),
+            )
         }
         Err(error) => {
             return Probed {
                 failure: Failure::Network,
-                message: format!(
-                    "{GAVE_UP}: the request failed before any response ({})",
-                    error_message(&error)
-                ),
+                message: [
+                    GAVE_UP,
+                    ": the request failed before any response (",
+                    &error_message(&error),
+                    ")",
+                ]
+                .concat(),
                 status: None,
             }
         }
@@ -94,11 +103,15 @@ pub(crate) async fn probe(url: &str, with_credentials: bool) -> Probed {
     match classified {
         Some((failure, message)) => Probed {
             failure,
-            message: format!("{GAVE_UP}: {message}"),
+            message: [GAVE_UP, ": ", &message].concat(),
             status: Some(status),
         },
-        None => Probed::unknown(format!(
-            "{GAVE_UP}, though the same request now answers with an event stream"
-        )),
+        None => Probed::unknown(
+            [
+                GAVE_UP,
+                ", though the same request now answers with an event stream",
+            ]
+            .concat(),
+        ),
     }
 }

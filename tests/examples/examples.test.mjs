@@ -160,9 +160,8 @@ function exec(command, args, options) {
 }
 
 /**
- * A Rust example as its README builds it: cargo (into target/examples, so that this build and
- * the npm package's, with other features, do not keep rebuilding each other's
- * eventsource_wasm.wasm) and `wasm-bindgen --target web` into the copy's dist/.
+ * A Rust example as its README builds it: cargo (into target/examples, apart from the npm
+ * package's build) and `wasm-bindgen --target web` into the copy's dist/.
  */
 async function buildRust(pkg, dir) {
   const targetDir = join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'examples');

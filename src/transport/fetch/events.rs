@@ -80,7 +80,7 @@ impl Deliverer {
         match item {
             Item::Event(event) => self.found.push(Found::Event(event)),
             Item::Retry(ms) => self.found.push(Found::Retry(ms)),
-            Item::Error(error) => self.found.push(Found::TooLarge(error.to_string())),
+            Item::Error(error) => self.found.push(Found::TooLarge(error.message())),
             _ => {}
         }
     }

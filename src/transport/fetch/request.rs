@@ -264,17 +264,27 @@ fn check_method(method: &str, body: Option<&JsValue>) -> Result<(), Error> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !is_token {
-        return Err(Error::InvalidOptions(format!(
-            "method \"{method}\" is not a valid HTTP method (e.g. 'GET' or 'POST')"
-        )));
+        return Err(Error::InvalidOptions(
+            [
+                "method \"",
+                method,
+                "\" is not a valid HTTP method (e.g. 'GET' or 'POST')",
+            ]
+            .concat(),
+        ));
     }
     if ["CONNECT", "TRACE", "TRACK"]
         .iter()
         .any(|m| m.eq_ignore_ascii_case(method))
     {
-        return Err(Error::InvalidOptions(format!(
-            "fetch forbids the method \"{method}\": use 'GET' or 'POST'"
-        )));
+        return Err(Error::InvalidOptions(
+            [
+                "fetch forbids the method \"",
+                method,
+                "\": use 'GET' or 'POST'",
+            ]
+            .concat(),
+        ));
     }
     if method.eq_ignore_ascii_case("HEAD") {
         return Err(Error::InvalidOptions(
