@@ -1,0 +1,197 @@
+// `shared: true`: one connection for all pages of a browser profile, handed over when the page
+// that holds it closes, without losing or repeating an event. Several pages of one browser
+// context (so they share Web Locks and BroadcastChannel) against the companion server, whose
+// `/publish` answer counts the streams open on the channel.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { SERVER, launch, publish, unique } from './helpers.mjs';
+
+let browser;
+let context;
+const problems = [];
+
+before(async () => {
+  browser = await launch();
+  context = await browser.newContext();
+});
+after(async () => {
+  await browser?.close();
+  assert.deepEqual(problems, [], 'no uncaught errors in the pages');
+});
+
+/** A page of the scratch app in the shared context, with `window.lib` loaded. */
+async function openPage() {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => problems.push(String(error)));
+  await page.goto(`${SERVER}/app/index.html`);
+  await page.waitForFunction(() => window.ready || window.initError, null, { timeout: 15000 });
+  const initError = await page.evaluate(() => window.initError);
+  if (initError) throw new Error(`the package failed to initialise: ${initError}`);
+  return page;
+}
+
+/** Opens `window.es` (shared) on `path` in `page`, logging data, errors and opens; resolves once open. */
+async function subscribe(page, path, options = {}) {
+  await page.evaluate(({ path, options }) => {
+    window.got = [];
+    window.errors = [];
+    window.opens = 0;
+    window.es = new window.lib.EventSource(path, { shared: true, ...options });
+    window.es.onmessage = (e) => window.got.push(e.data);
+    window.es.onerror = (e) => window.errors.push(e.message);
+    window.es.onopen = () => window.opens++;
+  }, { path, options });
+  await page.waitForFunction(() => window.es.readyState === 1, null, { timeout: 10000 });
+}
+
+const sharing = (page) => page.evaluate(() => window.es.sharing);
+const stats = async () => (await fetch(`${SERVER}/stats`)).json();
+
+async function leaderOf(pages) {
+  for (let round = 0; round < 100; round++) {
+    for (const page of pages) if ((await sharing(page))?.leader) return page;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('no page leads');
+}
+
+/** `got` is the run from..to of the numbers published, each once, in order. */
+function assertRun(got, to, from) {
+  const numbers = got.map(Number);
+  const start = from ?? numbers[0];
+  const expected = Array.from({ length: to - start + 1 }, (_, i) => String(start + i));
+  assert.deepEqual(got, expected);
+}
+
+describe('shared: one connection for all pages', () => {
+  test('4 pages, 3000 events, the leader page closed every 400: each page gets every event once, in order', async () => {
+    const channel = unique('shared');
+    const path = `/events?channel=${channel}`;
+    const pages = [];
+    for (let i = 0; i < 4; i++) {
+      const page = await openPage();
+      await subscribe(page, path);
+      pages.push(page);
+    }
+    const first = new Set(pages);
+    const startedWith = new Map(pages.map((page) => [page, 1]));
+    const before = (await stats()).total_connections;
+    const receivers = [];
+    let closes = 0;
+    const t0 = Date.now();
+    for (let n = 1; n <= 3000; n++) {
+      const { receivers: r } = await publish(channel, String(n));
+      receivers.push(r);
+      if (n % 400 === 0) {
+        const leader = await leaderOf(pages);
+        pages.splice(pages.indexOf(leader), 1);
+        await leader.close();
+        closes++;
+        const page = await openPage();
+        await subscribe(page, path);
+        // It starts with the next event published.
+        startedWith.set(page, n + 1);
+        pages.push(page);
+      }
+    }
+    for (const page of pages) {
+      await page.waitForFunction(() => window.got.at(-1) === '3000', null, { timeout: 15000 });
+    }
+    const elapsed = Date.now() - t0;
+    const opened = (await stats()).total_connections - before;
+    for (const page of pages) {
+      const { got, errors, opens, readyState } = await page.evaluate(() => ({
+        got: window.got, errors: window.errors, opens: window.opens, readyState: window.es.readyState,
+      }));
+      if (first.has(page)) assertRun(got, 3000, 1);
+      else assertRun(got, 3000);
+      assert.ok(Number(got[0]) <= startedWith.get(page), `a page opened mid-way starts at once (${got[0]})`);
+      assert.deepEqual(errors, [], 'no error events: a takeover is seamless');
+      assert.equal(opens, 1, 'one open event per source');
+      assert.equal(readyState, 1);
+    }
+    const most = Math.max(...receivers);
+    console.log(`# ${closes} takeovers in ${elapsed} ms; streams opened: ${opened}; receivers per publish: max ${most}, ` +
+      `${receivers.filter((r) => r > 1).length} publishes saw more than 1`);
+    // One stream at a time: one per takeover (the old leader's is gone when the next opens).
+    assert.equal(opened, closes, 'one new stream per takeover');
+    assert.ok(receivers.filter((r) => r > 1).length <= closes * 2, 'at most one stream open, but for the moment a closed page\'s stream lingers on the server');
+    for (const page of pages) await page.close();
+  });
+
+  test('a follower\'s close() leaves the others running; the last close ends the connection', async () => {
+    const channel = unique('shared-close');
+    const path = `/events?channel=${channel}`;
+    const pages = [await openPage(), await openPage(), await openPage()];
+    for (const page of pages) await subscribe(page, path);
+    const leader = await leaderOf(pages);
+    const [follower, other] = pages.filter((page) => page !== leader);
+    await follower.evaluate(() => window.es.close());
+    assert.equal((await publish(channel, 'a')).receivers, 1);
+    for (const page of [leader, other]) await page.waitForFunction(() => window.got.at(-1) === 'a');
+    assert.deepEqual(await follower.evaluate(() => [window.got, window.es.readyState]), [[], 2]);
+    // The leader's source closes (its page stays): the other takes over.
+    await leader.evaluate(() => window.es.close());
+    await other.waitForFunction(() => window.es.sharing.leader, null, { timeout: 5000 });
+    await publish(channel, 'b');
+    await other.waitForFunction(() => window.got.at(-1) === 'b');
+    assert.deepEqual(await other.evaluate(() => [window.got, window.errors]), [['a', 'b'], []]);
+    assert.deepEqual(await leader.evaluate(() => window.got), ['a']);
+    // The last one closes: no stream is left.
+    await other.evaluate(() => window.es.close());
+    let left = 1;
+    for (let i = 0; i < 50 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = (await publish(channel, 'c')).receivers;
+    }
+    assert.equal(left, 0);
+    for (const page of pages) await page.close();
+  });
+
+  test('sources with different headers do not share; the same headers do', async () => {
+    const channel = unique('shared-keys');
+    const path = `/events?channel=${channel}`;
+    const [a, b, c] = [await openPage(), await openPage(), await openPage()];
+    await subscribe(a, path, { headers: { authorization: 'Bearer one' } });
+    await subscribe(b, path, { headers: { authorization: 'Bearer two' } });
+    await subscribe(c, path, { headers: { Authorization: 'Bearer one' } });
+    assert.deepEqual(await sharing(a), { leader: true, tabs: (await sharing(a)).tabs });
+    assert.equal((await sharing(b)).leader, true, 'another token: its own connection');
+    assert.equal((await sharing(c)).leader, false, 'the same token: shares the first');
+    assert.equal((await publish(channel, 'x')).receivers, 2);
+    for (const page of [a, b, c]) await page.waitForFunction(() => window.got.at(-1) === 'x');
+    for (const page of [a, b, c]) await page.close();
+  });
+
+  test('in one page: two sources share one connection; closing both and opening again within the grace period keeps it', async () => {
+    const channel = unique('shared-page');
+    const path = `/events?channel=${channel}`;
+    const page = await openPage();
+    const before = (await stats()).total_connections;
+    const r = await page.evaluate(async (path) => {
+      const open = (es) => new Promise((resolve) => es.addEventListener('open', resolve, { once: true }));
+      const one = new window.lib.EventSource(path, { shared: true });
+      const two = new window.lib.EventSource(path, { shared: true });
+      await Promise.all([open(one), open(two)]);
+      const got = [];
+      one.onmessage = (e) => got.push(`one ${e.data}`);
+      two.onmessage = (e) => got.push(`two ${e.data}`);
+      const receivers = (await (await fetch('/publish', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: path.split('=')[1], data: '1' }),
+      })).json()).receivers;
+      while (got.length < 2) await new Promise((r) => setTimeout(r, 10));
+      // React StrictMode: unmounted and mounted again at once.
+      one.close();
+      two.close();
+      const three = new window.lib.EventSource(path, { shared: true });
+      await open(three);
+      return { receivers, got, sharing: three.sharing };
+    }, path);
+    assert.equal(r.receivers, 1);
+    assert.deepEqual(r.got.sort(), ['one 1', 'two 1']);
+    assert.equal(r.sharing.leader, true);
+    assert.equal((await stats()).total_connections - before, 1, 'one stream for all three sources');
+    await page.close();
+  });
+});
