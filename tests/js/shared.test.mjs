@@ -79,24 +79,40 @@ describe('shared: one connection for all pages', () => {
     const before = (await stats()).total_connections;
     const receivers = [];
     let closes = 0;
+    let published = 0;
     const t0 = Date.now();
-    for (let n = 1; n <= 3000; n++) {
-      const { receivers: r } = await publish(channel, String(n));
-      receivers.push(r);
-      if (n % 400 === 0) {
+    // The leader page is closed every 400 events while publishing goes on: the events published
+    // during a takeover reach the pages through the new leader's Last-Event-ID resume.
+    const closer = (async () => {
+      for (let mark = 400; mark < 3000; mark += 400) {
+        while (published < mark) await new Promise((r) => setTimeout(r, 2));
         const leader = await leaderOf(pages);
         pages.splice(pages.indexOf(leader), 1);
         await leader.close();
         closes++;
         const page = await openPage();
         await subscribe(page, path);
-        // It starts with the next event published.
-        startedWith.set(page, n + 1);
+        // Open: every event published from now on must reach it.
+        startedWith.set(page, published + 1);
         pages.push(page);
       }
+    })();
+    for (let n = 1; n <= 3000; n++) {
+      const { receivers: r } = await publish(channel, String(n));
+      receivers.push(r);
+      published = n;
+      // About as fast as the page closes: 400 events take longer than a page takes to open.
+      if (n % 4 === 0) await new Promise((r) => setTimeout(r, 1));
     }
+    await closer;
     for (const page of pages) {
-      await page.waitForFunction(() => window.got.at(-1) === '3000', null, { timeout: 15000 });
+      await page.waitForFunction(() => window.got.at(-1) === '3000', null, { timeout: 15000 }).catch(async (error) => {
+        const states = await Promise.all(pages.map((p) => p.evaluate(() => ({
+          n: window.got.length, first: window.got[0], last: window.got.at(-1), sharing: window.es.sharing,
+          readyState: window.es.readyState, errors: window.errors,
+        }))));
+        throw new Error(`${error.message}\n${JSON.stringify(states)}`);
+      });
     }
     const elapsed = Date.now() - t0;
     const opened = (await stats()).total_connections - before;
@@ -106,17 +122,26 @@ describe('shared: one connection for all pages', () => {
       }));
       if (first.has(page)) assertRun(got, 3000, 1);
       else assertRun(got, 3000);
-      assert.ok(Number(got[0]) <= startedWith.get(page), `a page opened mid-way starts at once (${got[0]})`);
+      assert.ok(Number(got[0]) <= startedWith.get(page), `a page opened mid-way gets every event from its open on (it started at ${got[0]})`);
       assert.deepEqual(errors, [], 'no error events: a takeover is seamless');
       assert.equal(opens, 1, 'one open event per source');
       assert.equal(readyState, 1);
     }
     const most = Math.max(...receivers);
-    console.log(`# ${closes} takeovers in ${elapsed} ms; streams opened: ${opened}; receivers per publish: max ${most}, ` +
-      `${receivers.filter((r) => r > 1).length} publishes saw more than 1`);
-    // One stream at a time: one per takeover (the old leader's is gone when the next opens).
+    const over = receivers.filter((r) => r > 1).length;
+    // A closed page's stream may linger on the server for a few seconds (Chromium drains a
+    // cancelled response to reuse its connection): it is no stream of ours, and then it goes.
+    let settled = most;
+    const t1 = Date.now();
+    while (settled > 1 && Date.now() - t1 < 15000) {
+      await new Promise((r) => setTimeout(r, 200));
+      settled = (await publish(channel, 'settle')).receivers;
+    }
+    console.log(`# ${closes} takeovers in ${elapsed} ms; streams opened: ${opened}; open streams per publish: ` +
+      `max ${most}, more than 1 at ${over} of 3000 publishes (closed pages' streams), 1 again after ${Date.now() - t1} ms`);
+    // One stream at a time: one new stream per takeover, never two leaders' at once.
     assert.equal(opened, closes, 'one new stream per takeover');
-    assert.ok(receivers.filter((r) => r > 1).length <= closes * 2, 'at most one stream open, but for the moment a closed page\'s stream lingers on the server');
+    assert.equal(settled, 1, 'one stream left on the server');
     for (const page of pages) await page.close();
   });
 
