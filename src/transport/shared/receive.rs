@@ -36,13 +36,9 @@ impl Hub {
                 }
             }
             Message::Hello(_) if leads => self.tell_state(),
-            Message::Need if leads => {
-                if self.running.get() {
-                    self.tell_state();
-                } else {
-                    self.demand();
-                }
-            }
+            Message::Need if leads && self.running.get() => self.tell_state(),
+            // While electing too: the new leader connects once it knows where to resume from.
+            Message::Need if self.role.get() != Role::Follower => self.demand(),
             Message::State(open, seq, id) if !leads => self.on_state(open, Point { seq, id }),
             Message::Ping => self.post(&Message::Here(self.id)),
             Message::Here(id) if leads => self.present.borrow_mut().push(id),
