@@ -56,6 +56,8 @@ pub(super) struct Point {
 }
 
 pub(crate) struct Hub {
+    /// This hub, for the tasks it starts.
+    pub(super) me: Weak<Hub>,
     key: String,
     /// This hub's id among the contexts.
     pub(super) id: f64,
@@ -84,6 +86,8 @@ pub(crate) struct Hub {
     pub(super) present: RefCell<Vec<f64>>,
     pub(super) peers: Cell<u32>,
     pub(super) members: RefCell<Vec<Rc<Member>>>,
+    /// Events numbered but not posted yet: the first one's number, and the events.
+    pub(super) outbox: RefCell<(u64, Vec<Event>)>,
     /// Moves on whenever a member joins or leaves (a pending grace period checks it).
     generation: Cell<u64>,
     closed: Cell<bool>,
@@ -100,7 +104,8 @@ impl Hub {
         if let Some(hub) = HUBS.with(|hubs| hubs.borrow().get(key).cloned()) {
             return Ok(hub);
         }
-        let hub = Rc::new(Hub {
+        let hub = Rc::new_cyclic(|me| Hub {
+            me: me.clone(),
             key: key.to_owned(),
             id: js_sys::Math::random(),
             origin: JsValue::from_str(origin),
@@ -123,6 +128,7 @@ impl Hub {
             present: RefCell::new(Vec::new()),
             peers: Cell::new(1),
             members: RefCell::new(Vec::new()),
+            outbox: RefCell::new((0, Vec::new())),
             generation: Cell::new(0),
             closed: Cell::new(false),
         });
@@ -151,10 +157,23 @@ impl Hub {
         self.closed.get()
     }
 
-    /// Posts `message` to the other contexts.
+    /// Posts `message` to the other contexts (after the events queued before it).
     pub(super) fn post(&self, message: &Message) {
+        self.flush();
+        self.send(message);
+    }
+
+    fn send(&self, message: &Message) {
         if let Some(channel) = self.channel.borrow().as_ref() {
             channel.post(&message.encode());
+        }
+    }
+
+    /// Posts the queued events.
+    pub(super) fn flush(&self) {
+        let (first, events) = std::mem::take(&mut *self.outbox.borrow_mut());
+        if !events.is_empty() {
+            self.send(&Message::Events(first, events));
         }
     }
 

@@ -73,8 +73,28 @@ impl Hub {
             event.last_event_id.clone_into(&mut numbered.id);
             numbered.seq
         };
-        self.post(&Message::Event(seq, event.clone()));
+        self.queue(seq, event.clone());
         self.deliver(seq, &event);
+    }
+
+    /// Queues event `seq` for the others: the events of one chunk go in one message, posted
+    /// once the chunk is parsed (or before any other message).
+    fn queue(&self, seq: u64, event: Event) {
+        let mut outbox = self.outbox.borrow_mut();
+        let first = outbox.1.is_empty();
+        if first {
+            outbox.0 = seq;
+        }
+        outbox.1.push(event);
+        drop(outbox);
+        if first {
+            let weak = self.me.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(hub) = weak.upgrade() {
+                    hub.flush();
+                }
+            });
+        }
     }
 
     /// The leader's state, for a context that joined or needs a connection.

@@ -20,8 +20,9 @@ pub(super) struct End {
 
 /// One message between contexts.
 pub(super) enum Message {
-    /// The leader numbered event `seq`.
-    Event(u64, Event),
+    /// The leader numbered these events, the first `seq` and the others after it (one message
+    /// for the events of one chunk: a message costs more than its events).
+    Events(u64, Vec<Event>),
     /// The leader's connection opened.
     Open,
     /// The leader's connection attempt ended.
@@ -62,13 +63,19 @@ impl Message {
     /// The message as a cloneable array.
     pub(super) fn encode(&self) -> JsValue {
         let parts: Vec<JsValue> = match self {
-            Message::Event(seq, event) => vec![
-                text("ev"),
-                num(*seq as f64),
-                text(&event.event_type),
-                text(&event.data),
-                text(&event.last_event_id),
-            ],
+            Message::Events(seq, events) => {
+                let fields: Array = events
+                    .iter()
+                    .flat_map(|event| {
+                        [
+                            text(&event.event_type),
+                            text(&event.data),
+                            text(&event.last_event_id),
+                        ]
+                    })
+                    .collect();
+                vec![text("evs"), num(*seq as f64), fields.into()]
+            }
             Message::Open => vec![text("open")],
             Message::End(end) => {
                 let (kind, status, after) = failure_code(&end.failure);
@@ -114,14 +121,7 @@ impl Message {
         let n = |i: u32| parts.get(i).as_f64().filter(|n| n.is_finite());
         let seq = |i: u32| n(i).filter(|n| *n >= 0.0).map(|n| n as u64);
         Some(match s(0)?.as_str() {
-            "ev" => Message::Event(
-                seq(1)?,
-                Event {
-                    event_type: s(2)?,
-                    data: s(3)?,
-                    last_event_id: s(4)?,
-                },
-            ),
+            "evs" => Message::Events(seq(1)?, events(&parts.get(2))?),
             "open" => Message::Open,
             "end" => Message::End(End {
                 failure: failure_from(n(1)?, n(2)?, n(3)?),
@@ -145,6 +145,23 @@ impl Message {
             _ => return None,
         })
     }
+}
+
+/// The events of an `evs` message: type, data and ID of each, in one flat array.
+fn events(fields: &JsValue) -> Option<Vec<Event>> {
+    let fields = fields.dyn_ref::<Array>()?;
+    let text = |i: u32| fields.get(i).as_string();
+    let mut events = Vec::new();
+    let mut i = 0;
+    while i + 2 < fields.length() {
+        events.push(Event {
+            event_type: text(i)?,
+            data: text(i + 1)?,
+            last_event_id: text(i + 2)?,
+        });
+        i += 3;
+    }
+    Some(events)
 }
 
 /// A failure as three numbers: its kind, status and `Retry-After` (ms, or -1).

@@ -11,12 +11,17 @@ impl Hub {
         self.peers_heard.set(true);
         let leads = self.role.get() == Role::Leader;
         match message {
-            Message::Event(seq, event) => {
+            Message::Events(first, events) => {
                 // A late event of the previous leader is delivered too: the numbers agree.
                 if !leads && self.conn.get() != Conn::Open {
                     self.on_open();
                 }
-                self.deliver(seq, &event);
+                for (seq, event) in (first..).zip(&events) {
+                    if self.is_closed() {
+                        return;
+                    }
+                    self.deliver(seq, event);
+                }
             }
             Message::Open if !leads => self.on_open(),
             Message::End(end) if !leads => self.on_end(&end),
