@@ -197,10 +197,7 @@ impl Transport {
             }
             Transport::Fetch(fetch) => fetch.time_out(),
             #[cfg(feature = "shared")]
-            Transport::Shared(shared) => {
-                shared.interrupt();
-                None
-            }
+            Transport::Shared(shared) => shared.time_out(),
         }
     }
 

@@ -220,4 +220,23 @@ describe('shared: one connection for all pages', () => {
     assert.equal((await stats()).total_connections - before, 1, 'one stream for all three sources');
     await page.close();
   });
+
+  test('the idle timeout in the leading page makes the connection anew (resumed), and the source reports it as a private one does', async () => {
+    const channel = unique('shared-idle');
+    const path = `/events?channel=${channel}`;
+    const page = await openPage();
+    await subscribe(page, path, { idleTimeout: 400, retry: { initialDelay: 10, jitter: 0 } });
+    await publish(channel, 'a');
+    await page.waitForFunction(() => window.got.at(-1) === 'a');
+    const before = (await stats()).total_connections;
+    // Nothing arrives for 400 ms: an error, and the source is open again on a new connection.
+    await page.waitForFunction(() => window.errors.length > 0 && window.es.readyState === 1, null, { timeout: 5000 });
+    assert.ok((await stats()).total_connections > before, 'a new connection');
+    await publish(channel, 'b');
+    await page.waitForFunction(() => window.got.at(-1) === 'b');
+    const r = await page.evaluate(() => ({ got: window.got, errors: window.errors }));
+    assert.deepEqual(r.got, ['a', 'b']);
+    assert.match(r.errors[0], /idle timeout/);
+    await page.close();
+  });
 });

@@ -183,6 +183,18 @@ impl Shared {
         self.member.end(Outcome::Interrupted);
     }
 
+    /// The idle timeout of this source passed: it leaves the stream (its supervisor reports the
+    /// timeout and joins again); in the leading context the connection is also made anew, from
+    /// the last event ID, unseen by the other contexts. Returns when it opened, if it did.
+    pub(crate) fn time_out(&self) -> Option<f64> {
+        self.interrupt();
+        if self.hub.role.get() == Role::Leader && self.hub.running.get() {
+            self.hub.fetch.time_out()
+        } else {
+            None
+        }
+    }
+
     /// Leaves for good; the last source of the context to leave closes its hub (after a grace
     /// period), and the last context's closes the connection.
     pub(crate) fn stop(&self) {
