@@ -239,4 +239,27 @@ describe('shared: one connection for all pages', () => {
     assert.match(r.errors[0], /idle timeout/);
     await page.close();
   });
+
+  test('the connection cut again and again: a follower that waits longer to reconnect than the leader still gets every event once', async () => {
+    const channel = unique('shared-cut');
+    // The server cuts each response after about 1 KB (chaos), so the stream ends every ~30 events.
+    const path = `/events?channel=${channel}&chaos=7&chaos_bytes=1000`;
+    const leader = await openPage();
+    await subscribe(leader, path, { retry: { initialDelay: 10, maxDelay: 10, jitter: 0 } });
+    const follower = await openPage();
+    await subscribe(follower, path, { retry: { initialDelay: 300, maxDelay: 300, jitter: 0 } });
+    assert.equal((await sharing(leader)).leader, true);
+    for (let n = 1; n <= 600; n++) {
+      await publish(channel, String(n));
+      if (n % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    for (const page of [leader, follower]) {
+      await page.waitForFunction(() => window.got.at(-1) === '600', null, { timeout: 15000 });
+      const { got, errors } = await page.evaluate(() => ({ got: window.got, errors: window.errors }));
+      assertRun(got, 600, 1);
+      assert.ok(errors.length > 3, `the stream was cut (${errors.length} errors)`);
+    }
+    await leader.close();
+    await follower.close();
+  });
 });

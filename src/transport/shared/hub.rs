@@ -22,6 +22,9 @@ use crate::transport::{Ended, ErrorInfo, Outcome, Sink};
 pub(super) const GRACE_MS: u32 = 400;
 /// How long a new leader waits for the others to say which event they saw last.
 pub(super) const ASK_MS: u32 = 150;
+/// How many of the latest events a hub keeps for a source that rejoins after a failed attempt
+/// or a pause (its supervisor's retry wait): the events it missed meanwhile.
+const RECENT: usize = 1000;
 /// How often the leader counts the contexts.
 pub(super) const PING_MS: u32 = 1000;
 
@@ -86,6 +89,8 @@ pub(crate) struct Hub {
     pub(super) present: RefCell<Vec<f64>>,
     pub(super) peers: Cell<u32>,
     pub(super) members: RefCell<Vec<Rc<Member>>>,
+    /// The latest events delivered here (at most [`RECENT`]), for members that rejoin.
+    pub(super) recent: RefCell<std::collections::VecDeque<(u64, Event)>>,
     /// Events numbered but not posted yet: the first one's number, and the events.
     pub(super) outbox: RefCell<(u64, Vec<Event>)>,
     /// Moves on whenever a member joins or leaves (a pending grace period checks it).
@@ -129,6 +134,7 @@ impl Hub {
             peers: Cell::new(1),
             members: RefCell::new(Vec::new()),
             outbox: RefCell::new((0, Vec::new())),
+            recent: RefCell::new(std::collections::VecDeque::new()),
             generation: Cell::new(0),
             closed: Cell::new(false),
         });
@@ -189,6 +195,8 @@ impl Hub {
     }
 
     pub(super) fn join(&self, member: Rc<Member>) {
+        // It starts with the next event.
+        member.seq.set(self.delivered.borrow().seq);
         self.generation.set(self.generation.get().wrapping_add(1));
         self.members.borrow_mut().push(member);
     }
@@ -264,7 +272,7 @@ impl Hub {
             return;
         }
         for member in self.attempting() {
-            member.open();
+            self.open_member(&member);
         }
     }
 
@@ -302,9 +310,33 @@ impl Hub {
             }
             delivered.seq = seq;
             event.last_event_id.clone_into(&mut delivered.id);
+            let mut recent = self.recent.borrow_mut();
+            if recent.len() >= RECENT {
+                recent.pop_front();
+            }
+            recent.push_back((seq, event.clone()));
         }
         for member in self.attempting() {
-            member.deliver(event, &self.origin);
+            member.deliver(seq, event, &self.origin);
+        }
+    }
+
+    /// `member` opens: it gets the recent events it missed between two attempts (as a private
+    /// source resumes from its last event ID), then the stream.
+    pub(super) fn open_member(&self, member: &Member) {
+        if !member.open() {
+            return;
+        }
+        let after = member.seq.get();
+        let missed: Vec<(u64, Event)> = self
+            .recent
+            .borrow()
+            .iter()
+            .filter(|(seq, _)| *seq > after)
+            .cloned()
+            .collect();
+        for (seq, event) in missed {
+            member.deliver(seq, &event, &self.origin);
         }
     }
 

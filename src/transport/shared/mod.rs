@@ -41,6 +41,8 @@ pub(super) struct Member {
     /// Ends the attempt in flight.
     attempt: RefCell<Option<oneshot::Sender<Outcome>>>,
     opened: Cell<bool>,
+    /// The number of the last event delivered to this source.
+    seq: Cell<u64>,
 }
 
 impl Member {
@@ -49,12 +51,15 @@ impl Member {
         (!sink.is_closed()).then_some(sink)
     }
 
-    /// The stream is open: the member's attempt opens (once).
-    fn open(&self) {
+    /// The stream is open: the member's attempt opens (once); `false` if it was open already
+    /// or is gone.
+    fn open(&self) -> bool {
         if self.opened.replace(true) {
-            return;
+            return false;
         }
-        let Some(sink) = self.sink() else { return };
+        let Some(sink) = self.sink() else {
+            return false;
+        };
         sink.progress();
         sink.opened();
         if sink.wants("open") {
@@ -62,14 +67,16 @@ impl Member {
                 sink.dispatch("open", &event);
             }
         }
+        true
     }
 
-    /// An event for the member, as the fetch transport delivers one.
-    fn deliver(&self, event: &Event, origin: &wasm_bindgen::JsValue) {
-        let Some(sink) = self.sink() else { return };
-        if !self.opened.get() {
+    /// Event `seq` for the member (once), as the fetch transport delivers one.
+    fn deliver(&self, seq: u64, event: &Event, origin: &wasm_bindgen::JsValue) {
+        if !self.opened.get() || seq <= self.seq.get() {
             return;
         }
+        let Some(sink) = self.sink() else { return };
+        self.seq.set(seq);
         sink.set_last_event_id(&event.last_event_id);
         sink.received();
         sink.progress();
@@ -121,6 +128,7 @@ impl Shared {
             sink: RefCell::new(None),
             attempt: RefCell::new(None),
             opened: Cell::new(false),
+            seq: Cell::new(0),
         });
         hub.join(member.clone());
         Some(Shared {
@@ -170,7 +178,7 @@ impl Shared {
         *self.member.attempt.borrow_mut() = Some(sender);
         self.member.opened.set(false);
         if self.hub.conn.get() == Conn::Open {
-            self.member.open();
+            self.hub.open_member(&self.member);
         } else {
             self.hub.demand();
         }
