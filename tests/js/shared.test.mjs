@@ -254,7 +254,7 @@ describe('shared: one connection for all pages', () => {
       if (n % 10 === 0) await new Promise((r) => setTimeout(r, 5));
     }
     for (const page of [leader, follower]) {
-      await page.waitForFunction(() => window.got.at(-1) === '600', null, { timeout: 15000 }).catch(async (error) => {
+      await page.waitForFunction(() => window.got.at(-1) === '600', null, { timeout: 30000 }).catch(async (error) => {
         const r = await page.evaluate(() => ({ got: window.got, errors: window.errors, state: window.es.readyState, sharing: window.es.sharing }));
         const missing = Array.from({ length: 600 }, (_, i) => String(i + 1)).filter((x) => !r.got.includes(x));
         throw new Error(`${error.message}: ${page === leader ? 'leader' : 'follower'} got ${r.got.length}, last ${r.got.at(-1)}, ` +
