@@ -1,6 +1,6 @@
 // `npm run bench` (through scripts/bench.sh, which builds, packs, starts the servers and then
-// runs this): measures rows 1–7 of the benchmark issue, row 8 (the inline entry) and row 9 (batched
-// delivery, `onBatch`) in one run, prints one Markdown table
+// runs this): measures rows 1–7 of the benchmark issue, row 8 (the inline entry), row 9 (batched
+// delivery, `onBatch`) and row 10 (8 tabs on one stream, `shared`) in one run, prints one Markdown table
 // and writes bench/results.json. `--smoke` (or BENCH_SMOKE=1): every benchmark on a tiny size,
 // written to bench/.work/results.smoke.json instead; the exit status is non-zero when any part
 // of the harness failed.
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { launch } from '../tests/js/chromium.mjs';
 import { fanout } from './fanout.mjs';
+import { sharedRow } from './shared.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -1272,13 +1273,14 @@ const ROWS = [
   ['7', 'Companion server fan-out'],
   ['8', 'Start-up: inline entry vs. default entry'],
   ['9', 'Batched delivery (onBatch), small events'],
+  ['10', 'Shared connection: 8 tabs on one stream'],
 ];
 const pick = (...ids) => ROWS.filter(([id]) => ids.some((p) => id.startsWith(p)));
 
 const started = performance.now();
 mkdirSync(work, { recursive: true });
 let pageReady = false;
-await part('bench page and peer bundles', pick('1', '2', '4', '5', '6', '8', '9'), async () => {
+await part('bench page and peer bundles', pick('1a', '1b', '2', '4', '5', '6', '8', '9'), async () => {
   await preparePage();
   pageReady = true;
 });
@@ -1288,12 +1290,12 @@ await part('row 3: Rust parser (criterion)', pick('3'), parserRows);
 
 let browser;
 if (pageReady) {
-  await part('rows 1, 2, 4: headless Chromium', pick('1', '2', '4'), async () => {
+  await part('rows 1, 2, 4: headless Chromium', pick('1a', '1b', '2', '4'), async () => {
     browser = await launch();
     results.versions.chromium = browser.version();
     const page = await openPage(browser);
     try {
-      await part('rows 1 and 2: throughput', pick('1', '2'), () => throughputRows(page));
+      await part('rows 1 and 2: throughput', pick('1a', '1b', '2'), () => throughputRows(page));
       await part('row 4: latency', pick('4'), () => latencyRow(page));
     } finally {
       if (page.problems.length) log(`page errors: ${page.problems.slice(0, 5).join(' | ')}`);
@@ -1328,6 +1330,15 @@ if (pageReady) {
     }
   });
 }
+await part('row 10: 8 tabs on one stream, shared and private', pick('10'), async () => {
+  if (!browser) {
+    browser = await launch();
+    results.versions.chromium = browser.version();
+  }
+  const { row: r, raw } = await sharedRow(browser, { smoke: SMOKE });
+  results.raw.shared = raw;
+  row(r);
+});
 if (browser) await browser.close();
 await part('row 7: companion server fan-out', pick('7'), fanoutRow);
 agent.destroy();

@@ -179,6 +179,8 @@ export class EventSource {
   get url() { return EventSource.#of(this, 'url').url; }
   get withCredentials() { return EventSource.#of(this, 'withCredentials').withCredentials; }
   get lastEventId() { return EventSource.#of(this, 'lastEventId').lastEventId; }
+  /** With `shared: true`: `{ leader, tabs }`; `null` for a private connection. */
+  get sharing() { return EventSource.#of(this, 'sharing').sharing; }
 
   get onopen() { return EventSource.#of(this, 'onopen').onopen; }
   set onopen(value) { EventSource.#of(this, 'onopen').onopen = value; }

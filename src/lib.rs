@@ -140,7 +140,8 @@
 //! | (none) | always | the typed wrapper of the browser's `EventSource`: typed listeners, streams, JSON, the status of a failed connection, `last_event_id` resume, the [`parser`] |
 //! | `fetch` | on | the fetch transport (`Transport::Fetch`): headers, any method, a body, credentials modes, an injected `fetch`, an idle timeout, the HTTP status and body of errors; also where there is no `EventSource` (Node.js, service workers) |
 //! | `reconnect` | on | policy-driven reconnection on either transport (`RetryPolicy`: backoff, jitter, limits, `Retry-After`, `ShouldRetry`), `reconnecting` events, and the lifecycle triggers (network back online, hidden page, back/forward cache) |
-//! | `js` | off | the JavaScript API (the `EventSource` class, `createParser`, `isSupported`) and every `#[wasm_bindgen]` export; without it the crate exports nothing to JS. Implies `fetch` and `reconnect`. The npm package is built with it. |
+//! | `shared` | off | `EventSourceOptions::shared`: one connection for all same-origin tabs, windows and workers that open the same source (Web Locks elect the one that holds it, a `BroadcastChannel` carries its events), handed over on close without losing or repeating an event. Implies `fetch`. |
+//! | `js` | off | the JavaScript API (the `EventSource` class, `createParser`, `isSupported`) and every `#[wasm_bindgen]` export; without it the crate exports nothing to JS. Implies `fetch`, `reconnect` and `shared`. The npm package is built with it. |
 //!
 //! `default-features = false` gives the smallest build: the bare wrapper, which behaves exactly
 //! like the browser's `EventSource` (it reconnects by itself, after its reconnection time).
@@ -170,6 +171,8 @@ mod response;
 #[cfg(feature = "fetch")]
 mod resume;
 mod retry;
+#[cfg(feature = "shared")]
+mod sharing;
 mod source;
 mod state;
 mod stream;
@@ -197,6 +200,8 @@ pub use ready_state::ReadyState;
 pub use retry::{parse_retry_after, parse_retry_after_at, Failure, MAX_DELAY};
 #[cfg(feature = "reconnect")]
 pub use retry::{Backoff, Decision, RetryPolicy};
+#[cfg(feature = "shared")]
+pub use sharing::Sharing;
 pub use source::EventSource;
 pub use state::{LastError, SourceState};
 pub use stream::{EventStream, MessageStream, StateStream};

@@ -12,7 +12,9 @@ use crate::{Error, EventSourceOptions, Transport};
 /// Opens a source: its transport, then its supervisor (whose first attempt starts at once).
 pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Supervisor>, Error> {
     let policy = policy(options);
-    let carrier = if uses_fetch(options)? {
+    let carrier = if let Some(shared) = shared_transport(url, options)? {
+        shared
+    } else if uses_fetch(options)? {
         fetch_transport(url, options)?
     } else {
         Carrier::Native(Rc::new(native_transport(
@@ -103,6 +105,27 @@ fn fetch_transport(url: &str, options: &EventSourceOptions) -> Result<Carrier, E
     }
     let request = Request::new(absolute(url)?, options)?;
     Ok(Carrier::Fetch(Rc::new(Fetch::new(request))))
+}
+
+/// The shared transport, when asked for (`shared`) and possible: not with the browser's
+/// `EventSource` asked for explicitly, nor where the Web Locks API or `BroadcastChannel` is
+/// missing (Node.js, old browsers), nor for a request whose headers come from a function, that
+/// uses an injected `fetch`, or whose body is not a string. Otherwise the source is private.
+#[cfg(feature = "shared")]
+fn shared_transport(url: &str, options: &EventSourceOptions) -> Result<Option<Carrier>, Error> {
+    use crate::transport::fetch::Request;
+    use crate::transport::shared::{available, Shared};
+    if !options.shared || options.transport == Transport::EventSource || !available() {
+        return Ok(None);
+    }
+    let request = Request::new(absolute(url)?, options)?;
+    let seed = options.last_event_id.as_deref();
+    Ok(Shared::new(request, seed).map(|shared| Carrier::Shared(Rc::new(shared))))
+}
+
+#[cfg(not(feature = "shared"))]
+fn shared_transport(_url: &str, _options: &EventSourceOptions) -> Result<Option<Carrier>, Error> {
+    Ok(None)
 }
 
 #[cfg(not(feature = "fetch"))]

@@ -250,6 +250,19 @@ pub struct EventSourceOptions {
     /// `persisted`). Default: `false`.
     #[cfg(feature = "reconnect")]
     pub reopen_on_pageshow: bool,
+    /// Share one connection among all same-origin tabs, windows and dedicated workers of the
+    /// browser profile, and all sources of this context, that open the same source (the same
+    /// URL, method, body, credentials and headers): one context leads (holds the connection,
+    /// elected with the Web Locks API) and the others get its events over a
+    /// `BroadcastChannel`; when it closes or dies, another takes over and resumes with
+    /// `Last-Event-ID`, so that each source gets every event once (the server's events need
+    /// IDs and its replay). Each source keeps its own readyState, events, last event ID and
+    /// `close()`. Uses the fetch transport. A private connection instead where the Web Locks
+    /// API or `BroadcastChannel` is missing (Node.js, old browsers), with
+    /// [`Transport::EventSource`], a [`header_provider`](Self::header_provider), an injected
+    /// [`fetch`](Self::fetch) or a body that is not a string. Default: `false`.
+    #[cfg(feature = "shared")]
+    pub shared: bool,
     /// A body of any type `fetch` accepts (set by the JS bindings).
     #[cfg(feature = "fetch")]
     pub(crate) js_body: Option<wasm_bindgen::JsValue>,
@@ -386,6 +399,20 @@ impl EventSourceOptions {
     #[cfg(feature = "reconnect")]
     pub fn reopen_on_pageshow(mut self, value: bool) -> Self {
         self.reopen_on_pageshow = value;
+        self
+    }
+
+    /// Sets [`shared`](Self::shared).
+    ///
+    /// ```
+    /// use eventsource_wasm::EventSourceOptions;
+    ///
+    /// let options = EventSourceOptions::new().shared(true);
+    /// assert!(options.shared);
+    /// ```
+    #[cfg(feature = "shared")]
+    pub fn shared(mut self, value: bool) -> Self {
+        self.shared = value;
         self
     }
 

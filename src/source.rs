@@ -216,6 +216,15 @@ impl EventSource {
         self.supervisor().last_event_id()
     }
 
+    /// How this source shares its connection ([`shared`](crate::EventSourceOptions::shared)):
+    /// whether this context leads, and how many share it; `None` for a private connection.
+    #[cfg(feature = "shared")]
+    pub fn sharing(&self) -> Option<crate::Sharing> {
+        self.supervisor()
+            .sharing()
+            .map(|(leader, contexts)| crate::Sharing { leader, contexts })
+    }
+
     /// Closes the connection for every clone: no reconnect, no further events; streams end and
     /// listeners are released. Calling it again does nothing.
     pub fn close(&self) {

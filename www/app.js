@@ -12,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   supported: $('supported'), fatal: $('fatal'),
   connectForm: $('connect-form'), url: $('url'), withCredentials: $('with-credentials'),
+  shared: $('shared'), sharing: $('sharing'),
   connect: $('connect'), disconnect: $('disconnect'), connectError: $('connect-error'),
   state: $('state'), stateWrap: $('state-wrap'), lastId: $('last-id'), resolvedUrl: $('resolved-url'),
   subscribeForm: $('subscribe-form'), customType: $('custom-type'), addType: $('add-type'),
@@ -123,7 +124,16 @@ function refreshState() {
   ui.disconnect.disabled = !live;
   ui.url.disabled = live;
   ui.withCredentials.disabled = live;
+  ui.shared.disabled = live;
+  ui.sharing.textContent = sharingText(live ? es.sharing : undefined);
   if (!live) stopPolling();
+}
+
+/** Whether this tab holds the shared stream and how many tabs share it; "private" if not shared. */
+function sharingText(sharing) {
+  if (sharing === undefined) return '—';
+  if (sharing === null) return 'private connection';
+  return `${sharing.leader ? 'leader' : 'follower'} · ${plural(sharing.tabs, 'tab')} on this stream`;
 }
 
 function startPolling() {
@@ -180,7 +190,7 @@ function connect() {
   const url = ui.url.value.trim() || '/events';
   let source;
   try {
-    source = new lib.EventSource(url, { withCredentials: ui.withCredentials.checked });
+    source = new lib.EventSource(url, { withCredentials: ui.withCredentials.checked, shared: ui.shared.checked });
   } catch (error) {
     ui.connectError.textContent = describeError(error);
     ui.url.setAttribute('aria-invalid', 'true');

@@ -351,6 +351,18 @@ impl JsEventSource {
         self.snapshots.get(&self.core.source)
     }
 
+    /// `sharing`: `{ leader, tabs }` with `shared: true`, `null` for a private connection.
+    #[wasm_bindgen(getter, skip_typescript)]
+    pub fn sharing(&self) -> JsValue {
+        let Some(sharing) = self.core.source.sharing() else {
+            return JsValue::NULL;
+        };
+        let info = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&info, &"leader".into(), &sharing.leader.into());
+        let _ = js_sys::Reflect::set(&info, &"tabs".into(), &sharing.contexts.into());
+        info.into()
+    }
+
     /// `subscribe(callback)`: calls `callback()` after every change of the state; returns a
     /// function that unsubscribes.
     #[wasm_bindgen(skip_typescript)]

@@ -312,6 +312,7 @@ fn read_stream(options: &JsValue, result: &mut EventSourceOptions) -> Result<(),
     result.reconnect_on_online = get("reconnectOnOnline")?.is_truthy();
     result.pause_when_hidden = get("pauseWhenHidden")?.is_truthy();
     result.reopen_on_pageshow = get("reopenOnPageshow")?.is_truthy();
+    result.shared = get("shared")?.is_truthy();
     let max = get("maxEventSize")?;
     if !max.is_undefined() {
         match max.as_f64() {

@@ -64,6 +64,18 @@ export interface EventSourceOptions {
   /** Reconnect when the page is restored from the back/forward cache. */
   reopenOnPageshow?: boolean;
   /**
+   * Share one connection among all same-origin tabs, windows and dedicated workers (and all
+   * sources of this page) that open the same source: same URL, method, body, credentials and
+   * headers. One leads (holds the connection, elected with the Web Locks API), the others get
+   * its events over a `BroadcastChannel`; when it closes or dies another takes over and resumes
+   * with `Last-Event-ID`, so every source gets each event once (the server's events need IDs).
+   * Each source keeps its own `readyState`, events, `lastEventId` and `close()`. Uses the fetch
+   * transport. Private instead where Web Locks or BroadcastChannel is missing (Node.js, old
+   * browsers), with `transport: 'eventsource'`, a headers function, `fetch`, or a body that is
+   * not a string. Default: `false`.
+   */
+  shared?: boolean;
+  /**
    * When the stream is complete: an event type (e.g. `'done'`) or a predicate of the event (e.g.
    * `(e) => e.data === '[DONE]'`). After that event is delivered the source closes without
    * reconnecting and dispatches `close` with `reason: 'done'`. A stream that ends or breaks
@@ -429,6 +441,11 @@ export interface EventSource {
   ): () => void;
   /** The state as a frozen object: the same object until the state changes. */
   getSnapshot(): EventSourceSnapshot;
+  /**
+   * With `shared: true`: whether this page (or worker) holds the connection, and how many share
+   * it (as the leader counts them, once a second); `null` for a private connection.
+   */
+  readonly sharing: { readonly leader: boolean; readonly tabs: number } | null;
   /**
    * Calls `callback()` after every change of the state (what `useSyncExternalStore`, Svelte
    * stores and Vue refs take). Returns a function that unsubscribes.

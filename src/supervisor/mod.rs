@@ -149,6 +149,14 @@ impl Supervisor {
         self.transport.with_credentials()
     }
 
+    /// Whether this context leads the shared connection, and how many contexts share it.
+    #[cfg(feature = "shared")]
+    pub(crate) fn sharing(&self) -> Option<(bool, u32)> {
+        use crate::transport::shared::Role;
+        let (role, contexts) = self.transport.shared_role()?;
+        Some((role != Role::Follower, contexts))
+    }
+
     pub(crate) fn raw(&self) -> Option<web_sys::EventSource> {
         self.transport.raw()
     }

@@ -18,6 +18,8 @@ pub(crate) mod fetch;
 pub(crate) mod native;
 #[cfg(feature = "fetch")]
 mod probe;
+#[cfg(feature = "shared")]
+pub(crate) mod shared;
 
 /// What a transport reports to, implemented by the connection supervisor. Every method is
 /// called from a transport's own callbacks or task, never while the transport holds a borrow.
@@ -119,6 +121,8 @@ pub(crate) enum Transport {
     Native(Rc<native::Native>),
     #[cfg(feature = "fetch")]
     Fetch(Rc<fetch::Fetch>),
+    #[cfg(feature = "shared")]
+    Shared(Rc<shared::Shared>),
 }
 
 impl Transport {
@@ -128,6 +132,8 @@ impl Transport {
             Transport::Native(native) => native.bind(sink),
             #[cfg(feature = "fetch")]
             Transport::Fetch(fetch) => fetch.bind(sink),
+            #[cfg(feature = "shared")]
+            Transport::Shared(shared) => shared.bind(sink),
         }
     }
 
@@ -140,6 +146,8 @@ impl Transport {
                 Transport::Native(native) => native.attempt().await,
                 #[cfg(feature = "fetch")]
                 Transport::Fetch(fetch) => fetch.attempt().await,
+                #[cfg(feature = "shared")]
+                Transport::Shared(shared) => shared.attempt().await,
             }
         }
     }
@@ -150,6 +158,8 @@ impl Transport {
             Transport::Native(native) => native.ready_state(),
             #[cfg(feature = "fetch")]
             Transport::Fetch(fetch) => fetch.ready_state(),
+            #[cfg(feature = "shared")]
+            Transport::Shared(shared) => shared.ready_state(),
         }
     }
 
@@ -160,6 +170,8 @@ impl Transport {
             Transport::Native(native) => native.interrupt(),
             #[cfg(feature = "fetch")]
             Transport::Fetch(fetch) => fetch.abort(),
+            #[cfg(feature = "shared")]
+            Transport::Shared(shared) => shared.interrupt(),
         }
     }
 
@@ -169,6 +181,8 @@ impl Transport {
             Transport::Native(native) => native.stop(),
             #[cfg(feature = "fetch")]
             Transport::Fetch(fetch) => fetch.stop(),
+            #[cfg(feature = "shared")]
+            Transport::Shared(shared) => shared.stop(),
         }
     }
 
@@ -182,6 +196,8 @@ impl Transport {
                 None
             }
             Transport::Fetch(fetch) => fetch.time_out(),
+            #[cfg(feature = "shared")]
+            Transport::Shared(shared) => shared.time_out(),
         }
     }
 
@@ -191,6 +207,8 @@ impl Transport {
             Transport::Native(native) => native.url().to_owned(),
             #[cfg(feature = "fetch")]
             Transport::Fetch(fetch) => fetch.url().to_owned(),
+            #[cfg(feature = "shared")]
+            Transport::Shared(shared) => shared.url().to_owned(),
         }
     }
 
@@ -199,6 +217,18 @@ impl Transport {
             Transport::Native(native) => native.with_credentials(),
             #[cfg(feature = "fetch")]
             Transport::Fetch(fetch) => fetch.with_credentials(),
+            #[cfg(feature = "shared")]
+            Transport::Shared(shared) => shared.with_credentials(),
+        }
+    }
+
+    /// Whether this source leads its shared connection, and how many contexts share it;
+    /// `None` for a private source.
+    #[cfg(feature = "shared")]
+    pub(crate) fn shared_role(&self) -> Option<(shared::Role, u32)> {
+        match self {
+            Transport::Shared(shared) => Some(shared.role()),
+            _ => None,
         }
     }
 
@@ -208,6 +238,8 @@ impl Transport {
             Transport::Native(native) => Some(native.raw()),
             #[cfg(feature = "fetch")]
             Transport::Fetch(_) => None,
+            #[cfg(feature = "shared")]
+            Transport::Shared(_) => None,
         }
     }
 
@@ -217,6 +249,8 @@ impl Transport {
             Transport::Native(native) => native.listen(event_type),
             #[cfg(feature = "fetch")]
             Transport::Fetch(_) => {}
+            #[cfg(feature = "shared")]
+            Transport::Shared(_) => {}
         }
     }
 
@@ -226,6 +260,8 @@ impl Transport {
             Transport::Native(native) => native.unlisten(event_type),
             #[cfg(feature = "fetch")]
             Transport::Fetch(_) => {}
+            #[cfg(feature = "shared")]
+            Transport::Shared(_) => {}
         }
     }
 
@@ -236,6 +272,8 @@ impl Transport {
             Transport::Native(native) => native.browser_is_reconnecting(),
             #[cfg(feature = "fetch")]
             Transport::Fetch(_) => false,
+            #[cfg(feature = "shared")]
+            Transport::Shared(_) => false,
         }
     }
 }

@@ -53,3 +53,28 @@ test('demo: connect, publish, see the event in the log', async () => {
   await page.waitForFunction(() => document.querySelector('#state')?.textContent.trim() === 'CLOSED');
   assert.deepEqual(problems, []);
 });
+
+test('demo: with "one connection for all tabs", the first tab leads and the second follows; both count 2 tabs', async () => {
+  const context = await browser.newContext();
+  const problems = [];
+  const open = async () => {
+    const page = await context.newPage();
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(`${SERVER}/`);
+    await page.waitForFunction(() => /supported/i.test(document.querySelector('#supported')?.textContent ?? ''));
+    await page.check('#shared');
+    await page.click('#connect');
+    await page.waitForFunction(() => document.querySelector('#state')?.textContent.trim() === 'OPEN', null, { timeout: 10000 });
+    return page;
+  };
+  const first = await open();
+  const second = await open();
+  // The leader counts the tabs once a second.
+  for (const [page, role] of [[first, 'leader'], [second, 'follower']]) {
+    await page.waitForFunction((role) => document.querySelector('#sharing')?.textContent === `${role} · 2 tabs on this stream`, role, { timeout: 5000 });
+  }
+  await first.close();
+  await second.waitForFunction(() => document.querySelector('#sharing')?.textContent.startsWith('leader'), null, { timeout: 5000 });
+  await context.close();
+  assert.deepEqual(problems, []);
+});

@@ -156,6 +156,20 @@ async function main(): Promise<void> {
   parser.feed(42);
   parser.reset();
 
+  // One connection for all tabs: `sharing` says whether this one leads, and how many share it.
+  const shared = new EventSource('/events', { shared: true });
+  const sharing = shared.sharing;
+  if (sharing !== null) {
+    const leads: boolean = sharing.leader;
+    const tabs: number = sharing.tabs;
+    void leads; void tabs;
+  }
+  // @ts-expect-error: `sharing` is read-only
+  shared.sharing = null;
+  // @ts-expect-error: `shared` is a boolean
+  void new EventSource('/events', { shared: 'yes' });
+  shared.close();
+
   es.close();
   es2.close();
   es3.close();

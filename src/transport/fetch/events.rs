@@ -32,7 +32,7 @@ export function message_events(text, lengths, origin) {\n\
 )]
 extern "C" {
     #[wasm_bindgen(catch)]
-    fn message_event(
+    pub(crate) fn message_event(
         event_type: &JsValue,
         data: &str,
         last_event_id: &JsValue,

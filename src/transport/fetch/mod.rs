@@ -13,6 +13,8 @@ use std::rc::{Rc, Weak};
 use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "shared")]
+pub(crate) use events::message_event;
 pub(crate) use request::Request;
 
 use self::calls::{body_reader, call_method, cancel, describe, future_of, is_done};
