@@ -139,7 +139,7 @@ impl Hub {
             closed: Cell::new(false),
         });
         hub.fetch.bind(Rc::downgrade(&hub) as Weak<dyn Sink>);
-        let name = format!("eventsource-wasm:{key}");
+        let name = ["eventsource-wasm:", key].concat();
         let weak = Rc::downgrade(&hub);
         let channel = Channel::open(&name, move |data| {
             if let (Some(hub), Some(message)) = (weak.upgrade(), Message::decode(&data)) {

@@ -45,7 +45,7 @@ pub(super) fn of_request(request: &Request) -> Option<String> {
         request.credentials.as_str().to_owned(),
         request.max_event_size.to_string(),
         request.last_event_id_param.clone().unwrap_or_default(),
-        body.map_or_else(|| "-".to_owned(), |body| format!("+{body}")),
+        body.map_or_else(|| "-".to_owned(), |body| ["+", body.as_str()].concat()),
     ];
     if let Some(resume) = &request.resume {
         let ResumeUrl::Fixed(url) = &resume.url else {
@@ -68,7 +68,16 @@ fn hash(parts: &[String]) -> String {
     for part in parts {
         hasher.field(part);
     }
-    format!("{:032x}", hasher.0)
+    hex(hasher.0)
+}
+
+/// `value` as 32 lower-case hex digits (without `core::fmt`, which the shipped wasm avoids).
+fn hex(value: u128) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    (0..32)
+        .rev()
+        .map(|nibble| char::from(DIGITS[((value >> (nibble * 4)) & 0xf) as usize]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -82,5 +91,11 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 32);
         assert_eq!(a, hash(&["ab".to_owned(), "c".to_owned()]));
+    }
+
+    #[test]
+    fn hex_is_32_digits() {
+        assert_eq!(super::hex(0xab), format!("{:032x}", 0xab));
+        assert_eq!(super::hex(u128::MAX), "f".repeat(32));
     }
 }

@@ -1,6 +1,8 @@
 //! What sharing contexts post to each other, as plain arrays `[kind, ...fields]` (cloneable,
 //! and no header value or body among them).
 
+use std::time::Duration;
+
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -170,11 +172,11 @@ fn failure_code(failure: &Failure) -> (f64, f64, f64) {
         Failure::Network => (0.0, 0.0, -1.0),
         Failure::Status {
             status,
-            retry_after_ms,
+            retry_after,
         } => (
             1.0,
             f64::from(*status),
-            retry_after_ms.map_or(-1.0, f64::from),
+            retry_after.map_or(-1.0, |after| after.as_millis() as f64),
         ),
         Failure::ContentType => (2.0, 0.0, -1.0),
         Failure::IdleTimeout => (3.0, 0.0, -1.0),
@@ -189,7 +191,8 @@ fn failure_from(kind: f64, status: f64, after: f64) -> Failure {
     match kind as u32 {
         1 => Failure::Status {
             status: status.clamp(0.0, 999.0) as u16,
-            retry_after_ms: (after >= 0.0).then(|| after.min(f64::from(u32::MAX)) as u32),
+            retry_after: (after >= 0.0)
+                .then(|| Duration::from_millis(after.min(f64::from(u32::MAX)) as u64)),
         },
         2 => Failure::ContentType,
         3 => Failure::IdleTimeout,

@@ -121,7 +121,7 @@ impl Shared {
     pub(crate) fn new(request: Request, seed: Option<&str>) -> Option<Shared> {
         let key = key::of_request(&request)?;
         let url = request.url.clone();
-        let with_credentials = request.credentials == crate::Credentials::Include;
+        let with_credentials = request.credentials == crate::CredentialsMode::Include;
         let origin = web_sys::Url::new(&url).ok()?.origin();
         let hub = Hub::get(&key, || Rc::new(Fetch::new(request)), &origin, seed).ok()?;
         let member = Rc::new(Member {
