@@ -70,7 +70,7 @@ for (const { path, module, text } of sources) {
 }
 
 // The rules of the layers: module → modules it must not use.
-const api = ['source', 'open', 'stream', 'listener', 'js'];
+const api = ['source', 'open', 'stream', 'json_stream', 'weak', 'listener', 'js'];
 const rules = {
   transport: ['supervisor', 'dispatch', ...api],
   dispatch: ['transport', 'supervisor', ...api],

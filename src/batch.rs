@@ -21,8 +21,8 @@ pub enum Every {
     /// workers and Node.js, every 16 ms). A hidden page's frames pause: then at most once a
     /// second.
     Frame,
-    /// At most once per this many milliseconds.
-    Millis(u32),
+    /// At most once per this interval (whole milliseconds).
+    Interval(std::time::Duration),
 }
 
 /// A batch callback.
@@ -201,7 +201,7 @@ fn schedule(batch: &Rc<Batch>) {
     let (frame, ms) = match batch.every {
         Every::Frame if has_frames => (request_animation_frame(function).ok(), FRAME_BACKSTOP_MS),
         Every::Frame => (None, FRAME_MS),
-        Every::Millis(ms) => (None, ms),
+        Every::Interval(interval) => (None, crate::retry::timer_ms(interval)),
     };
     let timer = set_timeout(function, ms);
     *batch.pending.borrow_mut() = Some(Pending {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 /// When a stream is complete: after delivering the event that matches, the source closes
 /// without reconnecting and dispatches a `close` event (see
-/// [`EventSourceOptions::close_on`]).
+/// [`EventSourceOptions::close_on`](crate::EventSourceOptions::close_on)).
 ///
 /// ```
 /// use eventsource_wasm::CloseOn;

@@ -1,8 +1,10 @@
 //! Events delivered to listeners and streams.
 
+use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 
-use crate::ReadyState;
+use crate::support::{error_message, json_parse};
+use crate::{DecodeError, ReadyState};
 
 /// A message from the server: the default `message` type or a custom named type.
 ///
@@ -44,6 +46,44 @@ impl MessageEvent {
     /// The origin of the server that sent the event, e.g. `https://example.com`.
     pub fn origin(&self) -> String {
         self.raw.origin()
+    }
+
+    /// The event's data decoded from JSON into `T` (the browser's `JSON.parse`, then
+    /// `serde-wasm-bindgen`), as [`EventSource::on_json`](crate::EventSource::on_json) and
+    /// [`EventSource::subscribe_json`](crate::EventSource::subscribe_json) do.
+    ///
+    /// # Errors
+    /// [`DecodeError::Syntax`] when the data is not JSON, [`DecodeError::Shape`] when it is not
+    /// shaped like `T`; both carry the raw data.
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Tick { n: u64 }
+    ///
+    /// # async fn run() -> Result<(), eventsource_wasm::Error> {
+    /// let source = eventsource_wasm::EventSource::new("/events")?;
+    /// let mut messages = source.subscribe("tick");
+    /// while let Some(message) = messages.next().await {
+    ///     match message.json::<Tick>() {
+    ///         Ok(tick) => println!("tick {} (id {})", tick.n, message.last_event_id()),
+    ///         Err(error) => eprintln!("bad tick: {error}"),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
+        let data = self.raw.data();
+        let raw_text = || data.as_string().unwrap_or_default();
+        let value = json_parse(&data).map_err(|error| DecodeError::Syntax {
+            message: error_message(&error),
+            data: raw_text(),
+        })?;
+        serde_wasm_bindgen::from_value(value).map_err(|error| DecodeError::Shape {
+            message: error.to_string(),
+            data: raw_text(),
+        })
     }
 
     /// The underlying browser event.
@@ -170,7 +210,7 @@ impl ErrorEvent {
 /// ```no_run
 /// # let source = eventsource_wasm::EventSource::new("/events").unwrap();
 /// let _reconnecting = source.on_reconnecting(|event| {
-///     println!("attempt {} in {} ms ({})", event.attempt(), event.delay_ms(), event.reason());
+///     println!("attempt {} in {} ms ({})", event.attempt(), event.delay().as_millis(), event.reason());
 /// });
 /// ```
 #[cfg(feature = "reconnect")]
@@ -194,9 +234,10 @@ impl ReconnectEvent {
         self.number("attempt").unwrap_or(0.0) as u32
     }
 
-    /// How long until the attempt, in ms.
-    pub fn delay_ms(&self) -> u32 {
-        self.number("delay").unwrap_or(0.0) as u32
+    /// How long until the attempt.
+    pub fn delay(&self) -> std::time::Duration {
+        let ms = self.number("delay").unwrap_or(0.0);
+        std::time::Duration::try_from_secs_f64(ms / 1_000.0).unwrap_or_default()
     }
 
     /// Why: `network`, `status`, `content-type`, `idle` or `unknown` (see [`crate::Failure::kind`]).
@@ -230,6 +271,10 @@ pub enum SourceEvent {
     Message(MessageEvent),
     /// A connection error.
     Error(ErrorEvent),
+    /// The source closed for good (by [`close`](crate::EventSource::close), after a fatal
+    /// error, or a [`close_on`](crate::EventSourceOptions::close_on) event): always the last
+    /// item, after which the stream ends.
+    Closed,
 }
 
 /// Whether a raw event is a server message (as opposed to the source's own `open`/`error`).

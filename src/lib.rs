@@ -34,10 +34,101 @@
 //!         eprintln!("{}", error.message());
 //!     }
 //! });
-//! // Keep `source` and the listener handles alive as long as you want events,
-//! // e.g. in your component's state. Dropping them cleans up.
+//! // Keep `source` and the listener handles as long as you want events, e.g. in your
+//! // component's state, and call `source.close()` when done: see "Cleaning up in a
+//! // component" for what else keeps a connection open.
 //! # Ok(()) }
 //! ```
+//!
+//! ## Cleaning up in a component
+//!
+//! Each [`EventSource`] clone and each stream ([`events`](EventSource::events),
+//! [`subscribe`](EventSource::subscribe), [`subscribe_json`](EventSource::subscribe_json),
+//! [`state_changes`](EventSource::state_changes)) *owns* the connection; [`Listener`] handles
+//! and [`WeakEventSource`]s do not. The connection closes when [`close`](EventSource::close)
+//! is called on any of them, when the source gives up, or when the last owner is dropped.
+//! Dropping a listener handle only removes that listener.
+//!
+//! So a stream consumed in a spawned task (`spawn_local`) keeps the connection open for as long
+//! as the task runs, after the component that started it is gone, unless:
+//! - the component's cleanup calls [`close`](EventSource::close): every stream then yields
+//!   what it still has (an [`EventStream`] ends with [`SourceEvent::Closed`]) and ends, and
+//!   the task's `while let Some(..)` loop returns; or
+//! - the task belongs to the component and is dropped with it (and the stream with it).
+//!
+//! A callback that needs its source (to close it on some event) must capture
+//! [`EventSource::downgrade`]'s weak handle, not a clone: a clone in a callback owns the
+//! connection from inside it (see [`Listener::forget`]).
+//!
+//! Leptos 0.8 (`on_cleanup` wants `Send + Sync`, which the handles are on wasm32):
+//!
+//! ```ignore
+//! let source = EventSource::new("/events")?;
+//! let mut ticks = source.subscribe_json::<Tick>("tick");
+//! leptos::task::spawn_local(async move {
+//!     while let Some(tick) = ticks.next().await {
+//!         // ... set a signal
+//!     }
+//! });
+//! let errors = source.on_error(move |error| { /* ... */ });
+//! on_cleanup(move || {
+//!     drop(errors);
+//!     source.close(); // ends `ticks`, so the task returns
+//! });
+//! ```
+//!
+//! Yew 0.21+ (the effect's destructor):
+//!
+//! ```ignore
+//! use_effect_with((), move |_| {
+//!     let source = EventSource::new("/events").ok();
+//!     if let Some(source) = &source {
+//!         let mut ticks = source.subscribe_json::<Tick>("tick");
+//!         wasm_bindgen_futures::spawn_local(async move {
+//!             while let Some(tick) = ticks.next().await { /* ... */ }
+//!         });
+//!     }
+//!     move || {
+//!         if let Some(source) = source {
+//!             source.close();
+//!         }
+//!     }
+//! });
+//! ```
+//!
+//! Dioxus 0.6+ (`use_future`'s task is the component's: dropped on unmount with its stream;
+//! `use_drop` closes the source for everything else):
+//!
+//! ```ignore
+//! let source = use_hook(|| EventSource::new("/events").ok());
+//! use_future({
+//!     let source = source.clone();
+//!     move || {
+//!         let ticks = source.as_ref().map(|source| source.subscribe_json::<Tick>("tick"));
+//!         async move {
+//!             let Some(mut ticks) = ticks else { return };
+//!             while let Some(tick) = ticks.next().await { /* ... */ }
+//!         }
+//!     }
+//! });
+//! use_drop(move || {
+//!     if let Some(source) = source {
+//!         source.close();
+//!     }
+//! });
+//! ```
+//!
+//! `tests/browser/lifetime.rs` checks each of these claims against the server's count of open
+//! connections.
+//!
+//! ## `Send`, `Sync` and UI frameworks
+//!
+//! On `wasm32` without the `atomics` target feature (the usual build: one thread, and no memory
+//! shared with workers) every handle — [`EventSource`], [`Listener`], the streams, the options —
+//! is `Send + Sync`, as wasm-bindgen's `JsValue` is there. So they go straight into what
+//! frameworks require to be `Send + Sync` (Leptos 0.8's `on_cleanup`, `RwSignal`,
+//! `StoredValue`) with no `SendWrapper`. Natively (the pure core's tests) and with `atomics` they
+//! are `!Send`, as their `Rc`s require.
 //!
 //! The [`parser`] module is a spec-exact, incremental Server-Sent Events parser with no web
 //! dependencies.
@@ -69,6 +160,7 @@ mod event_strings;
 mod intrinsics;
 #[cfg(feature = "js")]
 mod js;
+mod json_stream;
 mod listener;
 mod oneshot;
 mod open;
@@ -85,29 +177,33 @@ mod state;
 mod stream;
 mod supervisor;
 mod support;
+mod thread_safety;
 mod timer;
 mod transport;
 mod url;
+mod weak;
 
 pub use batch::Every;
 pub use error::{DecodeError, Error};
 #[cfg(feature = "reconnect")]
 pub use event::ReconnectEvent;
 pub use event::{ErrorEvent, MessageEvent, SourceEvent};
+pub use json_stream::JsonStream;
 pub use listener::Listener;
 #[cfg(feature = "reconnect")]
 pub use options::ShouldRetry;
 pub use options::{CloseOn, EventSourceOptions, Transport};
 #[cfg(feature = "fetch")]
-pub use options::{Credentials, HeaderProvider, HeadersFuture, Resume};
+pub use options::{CredentialsMode, HeaderProvider, HeadersFuture, Resume};
 pub use ready_state::ReadyState;
-pub use retry::{parse_retry_after, parse_retry_after_at, Failure, MAX_TIMER_MS};
+pub use retry::{parse_retry_after, parse_retry_after_at, Failure, MAX_DELAY};
 #[cfg(feature = "reconnect")]
 pub use retry::{Backoff, Decision, RetryPolicy};
 pub use source::EventSource;
 pub use state::{LastError, SourceState};
 pub use stream::{EventStream, MessageStream, StateStream};
 pub use support::is_supported;
+pub use weak::WeakEventSource;
 
 // ---- The npm package's global allocator (feature `talc`; scripts/build.sh turns it on). ----
 // A Rust app leaves the feature off and keeps its own allocator. talc instead of Rust's default

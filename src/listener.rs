@@ -32,9 +32,31 @@ impl Listener {
 
     /// Keeps the listener registered for as long as the source lives, without a handle.
     ///
-    /// This is a deliberate, bounded leak: the callback is freed when the source closes
-    /// (by [`close`](crate::EventSource::close), by the browser giving up, or when the last
-    /// owner is dropped), not before.
+    /// This is a deliberate, bounded leak: the callback, and everything it captured, is kept
+    /// until the source closes (by [`close`](crate::EventSource::close), by the browser giving
+    /// up, by a [`close_on`](crate::EventSourceOptions::close_on) event, or when the last
+    /// [`EventSource`](crate::EventSource) clone and stream are dropped), not before.
+    ///
+    /// So a forgotten callback must not own the source: a clone of the [`EventSource`] captured
+    /// in it is an owner, the last owner is then never dropped, and the connection stays open
+    /// after the rest of the app let go of it. Capture a
+    /// [`WeakEventSource`](crate::WeakEventSource) from
+    /// [`downgrade`](crate::EventSource::downgrade) instead.
+    ///
+    /// [`EventSource`]: crate::EventSource
+    ///
+    /// ```no_run
+    /// # let source = eventsource_wasm::EventSource::new("/events")?;
+    /// let weak = source.downgrade();
+    /// source
+    ///     .on_error(move |error| {
+    ///         if error.status() == Some(401) {
+    ///             weak.close();
+    ///         }
+    ///     })
+    ///     .forget();
+    /// # Ok::<(), eventsource_wasm::Error>(())
+    /// ```
     pub fn forget(mut self) {
         // Dropping a handle with no source removes nothing.
         self.shared = Weak::new();

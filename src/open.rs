@@ -27,7 +27,7 @@ pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Supervi
             policy,
             last_event_id: options.last_event_id.clone(),
             #[cfg(feature = "fetch")]
-            idle_timeout_ms: options.idle_timeout_ms,
+            idle_timeout_ms: options.idle_timeout.map(crate::retry::timer_ms),
             close_on: options.close_on.clone(),
         },
     );

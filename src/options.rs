@@ -1,5 +1,7 @@
 //! Options for creating a source.
 
+#[cfg(feature = "fetch")]
+use std::time::Duration;
 #[cfg(any(feature = "fetch", feature = "reconnect"))]
 use std::{fmt, rc::Rc};
 #[cfg(feature = "fetch")]
@@ -34,10 +36,19 @@ pub enum Transport {
     Fetch,
 }
 
-/// The `credentials` mode of a fetch request.
+/// The `credentials` mode of a fetch request (Fetch's `RequestCredentials`), see
+/// [`EventSourceOptions::credentials_mode`].
+///
+/// ```
+/// use eventsource_wasm::{CredentialsMode, EventSourceOptions};
+///
+/// let options = EventSourceOptions::new().credentials_mode(CredentialsMode::Omit);
+/// assert_eq!(options.credentials_mode, Some(CredentialsMode::Omit));
+/// assert_eq!(CredentialsMode::SameOrigin.as_str(), "same-origin");
+/// ```
 #[cfg(feature = "fetch")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credentials {
+pub enum CredentialsMode {
     /// Never send cookies or HTTP authentication.
     Omit,
     /// Only to the same origin (the default, as for `EventSource` without `withCredentials`).
@@ -47,13 +58,13 @@ pub enum Credentials {
 }
 
 #[cfg(feature = "fetch")]
-impl Credentials {
+impl CredentialsMode {
     /// The Fetch standard's name: `"omit"`, `"same-origin"` or `"include"`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Credentials::Omit => "omit",
-            Credentials::SameOrigin => "same-origin",
-            Credentials::Include => "include",
+            CredentialsMode::Omit => "omit",
+            CredentialsMode::SameOrigin => "same-origin",
+            CredentialsMode::Include => "include",
         }
     }
 }
@@ -135,18 +146,23 @@ impl fmt::Debug for ShouldRetry {
 
 /// Options for [`EventSource::with_options`](crate::EventSource::with_options).
 ///
-/// Every field has a default; build it with the chaining setters.
+/// Every field is public and has a default; build it with the chaining setters, each named
+/// after the field it sets (and taking a [`Duration`](std::time::Duration) for a duration).
 ///
 /// ```
 /// use eventsource_wasm::EventSourceOptions;
 ///
 /// # #[cfg(feature = "fetch")] {
+/// use std::time::Duration;
+///
 /// let options = EventSourceOptions::new()
 ///     .with_credentials(true)
 ///     .header("Authorization", "Bearer token")
 ///     .method("POST")
-///     .body(r#"{"topics":["a"]}"#);
-/// assert!(options.credentials());
+///     .body(r#"{"topics":["a"]}"#)
+///     .idle_timeout(Duration::from_secs(45));
+/// assert!(options.with_credentials);
+/// assert_eq!(options.idle_timeout, Some(Duration::from_secs(45)));
 /// // Headers and a body need the fetch transport (feature `fetch`), which `Transport::Auto`
 /// // then picks.
 /// assert!(options.needs_fetch());
@@ -181,10 +197,11 @@ pub struct EventSourceOptions {
     /// fatal, with a message that says to set `resume`. Default: none.
     #[cfg(feature = "fetch")]
     pub resume: Option<Resume>,
-    /// The fetch `credentials` mode. Default: `include` when `with_credentials`, else
-    /// `same-origin` (what `EventSource` does).
+    /// The fetch `credentials` mode (fetch transport). Default: `include` when
+    /// [`with_credentials`](Self::with_credentials), else `same-origin` (what `EventSource`
+    /// does).
     #[cfg(feature = "fetch")]
-    pub fetch_credentials: Option<Credentials>,
+    pub credentials_mode: Option<CredentialsMode>,
     /// A `fetch` function to use instead of the global one (fetch transport), called as
     /// `fetch(url, init)`. Default: the global `fetch`.
     #[cfg(feature = "fetch")]
@@ -202,10 +219,10 @@ pub struct EventSourceOptions {
     /// on the default [`RetryPolicy`]. Default: none.
     #[cfg(feature = "reconnect")]
     pub should_retry: Option<ShouldRetry>,
-    /// Reconnect when nothing at all (not even a comment) has arrived for this long, in ms,
-    /// counted from the last byte (fetch transport). Default: none.
+    /// Reconnect when nothing at all (not even a comment) has arrived for this long, counted
+    /// from the last byte (fetch transport; whole milliseconds). Default: none.
     #[cfg(feature = "fetch")]
-    pub idle_timeout_ms: Option<u32>,
+    pub idle_timeout: Option<Duration>,
     /// The last event ID to start from, sent on the first connection too. Default: none.
     pub last_event_id: Option<String>,
     /// When the stream is complete: after the matching event is delivered the source closes,
@@ -244,15 +261,10 @@ impl EventSourceOptions {
         Self::default()
     }
 
-    /// Sets [`with_credentials`](Self::with_credentials).
+    /// Sets [`with_credentials`](Self::with_credentials) (the browser's `withCredentials`).
     pub fn with_credentials(mut self, value: bool) -> Self {
         self.with_credentials = value;
         self
-    }
-
-    /// Whether credentials are sent on cross-origin requests.
-    pub fn credentials(&self) -> bool {
-        self.with_credentials
     }
 
     /// Sets [`transport`](Self::transport).
@@ -289,10 +301,10 @@ impl EventSourceOptions {
         self
     }
 
-    /// Sets [`fetch_credentials`](Self::fetch_credentials).
+    /// Sets [`credentials_mode`](Self::credentials_mode).
     #[cfg(feature = "fetch")]
-    pub fn fetch_credentials(mut self, credentials: Credentials) -> Self {
-        self.fetch_credentials = Some(credentials);
+    pub fn credentials_mode(mut self, mode: CredentialsMode) -> Self {
+        self.credentials_mode = Some(mode);
         self
     }
 
@@ -324,10 +336,10 @@ impl EventSourceOptions {
         self
     }
 
-    /// Sets [`idle_timeout_ms`](Self::idle_timeout_ms).
+    /// Sets [`idle_timeout`](Self::idle_timeout).
     #[cfg(feature = "fetch")]
-    pub fn idle_timeout(mut self, ms: u32) -> Self {
-        self.idle_timeout_ms = Some(ms);
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
         self
     }
 
@@ -407,11 +419,11 @@ impl EventSourceOptions {
             .method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case("GET"));
-        let credentials_fit = match self.fetch_credentials {
+        let credentials_fit = match self.credentials_mode {
             None => true,
-            Some(Credentials::Include) => self.with_credentials,
-            Some(Credentials::SameOrigin) => !self.with_credentials,
-            Some(Credentials::Omit) => false,
+            Some(CredentialsMode::Include) => self.with_credentials,
+            Some(CredentialsMode::SameOrigin) => !self.with_credentials,
+            Some(CredentialsMode::Omit) => false,
         };
         if !method_is_get {
             Some("method")
@@ -423,7 +435,7 @@ impl EventSourceOptions {
             Some("fetch")
         } else if self.resume.is_some() {
             Some("resume")
-        } else if self.idle_timeout_ms.is_some() {
+        } else if self.idle_timeout.is_some() {
             Some("idleTimeout")
         } else if !credentials_fit {
             Some("credentials")

@@ -36,7 +36,7 @@ pub(crate) fn classify(
     } else {
         Failure::Status {
             status,
-            retry_after_ms: retry_after.and_then(|value| parse_retry_after_at(value, now_ms)),
+            retry_after: retry_after.and_then(|value| parse_retry_after_at(value, now_ms)),
         }
     };
     Some((failure, message))
@@ -74,7 +74,7 @@ mod tests {
             failure,
             Failure::Status {
                 status: 503,
-                retry_after_ms: Some(2_000)
+                retry_after: Some(std::time::Duration::from_secs(2))
             }
         );
         assert_eq!(message, "the server answered HTTP 503 Service Unavailable");

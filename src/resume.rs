@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 /// How attempts after the first reconnect once a response has started (fetch transport): the
 /// method and URL of the request that continues the stream, sent with `Last-Event-ID` (see
-/// [`EventSourceOptions::resume`]). A stream started by a `POST` (a prompt, a job) continues
+/// [`EventSourceOptions::resume`](crate::EventSourceOptions::resume)). A stream started by a `POST` (a prompt, a job) continues
 /// with a `GET` instead of running the `POST` again.
 ///
 /// ```

@@ -3,6 +3,8 @@
 //! Pure Rust with no web dependencies, so it is tested natively. The connection code feeds it
 //! what happened ([`Failure`]) and a random number, and gets back a [`Decision`].
 
+use std::time::Duration;
+
 /// How to reconnect after a connection fails. Every field has a documented default.
 ///
 /// The delay before retry *n* (counting from 0) is `min(max_delay, base × multiplierⁿ)`, then
@@ -10,13 +12,17 @@
 /// jitter"). `base` is the server's `retry:` value when it sent one, else `initial_delay`.
 ///
 /// ```
+/// use std::time::Duration;
 /// use eventsource_wasm::{Decision, Failure, RetryPolicy};
 ///
-/// let policy = RetryPolicy::new().initial_delay(100).max_delay(1_000).jitter(0.0);
+/// let policy = RetryPolicy::new()
+///     .initial_delay(Duration::from_millis(100))
+///     .max_delay(Duration::from_secs(1))
+///     .jitter(0.0);
 /// let mut backoff = policy.backoff();
-/// let delays: Vec<u32> = (0..5)
+/// let delays: Vec<u128> = (0..5)
 ///     .map(|_| match backoff.next(&Failure::Network, 0.5) {
-///         Decision::Retry { delay_ms, .. } => delay_ms,
+///         Decision::Retry { delay, .. } => delay.as_millis(),
 ///         Decision::GiveUp { .. } => unreachable!("no retry limit"),
 ///     })
 ///     .collect();
@@ -26,10 +32,10 @@
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
-    /// The first delay when the server sent no `retry:` field, in ms. Default: 1,000.
-    pub initial_delay_ms: u32,
-    /// The largest delay, in ms (a `Retry-After` is honoured even when larger). Default: 30,000.
-    pub max_delay_ms: u32,
+    /// The first delay when the server sent no `retry:` field. Default: 1 s.
+    pub initial_delay: Duration,
+    /// The largest delay (a `Retry-After` is honoured even when larger). Default: 30 s.
+    pub max_delay: Duration,
     /// The growth factor per consecutive failure. Default: 2.
     pub multiplier: f64,
     /// The share of the delay that is randomized, from 0 (none) to 1 (full jitter). Default: 1.
@@ -38,20 +44,20 @@ pub struct RetryPolicy {
     /// request and a stream that ended or broke each count, on both transports, so `Some(n)`
     /// makes at most n + 1 requests in a row. Default: `None`.
     pub max_retries: Option<u32>,
-    /// A connection that stayed open this long (ms) resets the attempt count. Default: 10,000.
-    pub reset_after_ms: u32,
+    /// A connection that stayed open this long resets the attempt count. Default: 10 s.
+    pub reset_after: Duration,
 }
 
 #[cfg(feature = "reconnect")]
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            initial_delay_ms: 1_000,
-            max_delay_ms: 30_000,
+            initial_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
             multiplier: 2.0,
             jitter: 1.0,
             max_retries: None,
-            reset_after_ms: 10_000,
+            reset_after: Duration::from_secs(10),
         }
     }
 }
@@ -63,15 +69,15 @@ impl RetryPolicy {
         Self::default()
     }
 
-    /// Sets [`initial_delay_ms`](Self::initial_delay_ms).
-    pub fn initial_delay(mut self, ms: u32) -> Self {
-        self.initial_delay_ms = ms;
+    /// Sets [`initial_delay`](Self::initial_delay) (delays are counted in whole milliseconds).
+    pub fn initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
         self
     }
 
-    /// Sets [`max_delay_ms`](Self::max_delay_ms).
-    pub fn max_delay(mut self, ms: u32) -> Self {
-        self.max_delay_ms = ms;
+    /// Sets [`max_delay`](Self::max_delay).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
         self
     }
 
@@ -93,9 +99,9 @@ impl RetryPolicy {
         self
     }
 
-    /// Sets [`reset_after_ms`](Self::reset_after_ms).
-    pub fn reset_after(mut self, ms: u32) -> Self {
-        self.reset_after_ms = ms;
+    /// Sets [`reset_after`](Self::reset_after).
+    pub fn reset_after(mut self, open_for: Duration) -> Self {
+        self.reset_after = open_for;
         self
     }
 
@@ -115,12 +121,12 @@ impl RetryPolicy {
 pub enum Failure {
     /// The request failed or the stream broke (no HTTP answer, reset, server closed the stream).
     Network,
-    /// The server answered with a status other than 200 (`retry_after_ms` from `Retry-After`).
+    /// The server answered with a status other than 200 (`retry_after` from `Retry-After`).
     Status {
         /// The HTTP status.
         status: u16,
-        /// The `Retry-After` header, converted to milliseconds.
-        retry_after_ms: Option<u32>,
+        /// The `Retry-After` header as a delay.
+        retry_after: Option<Duration>,
     },
     /// A 200 whose `Content-Type` is not `text/event-stream`.
     ContentType,
@@ -179,7 +185,22 @@ impl Failure {
 
 /// The longest delay a timer can wait: browsers and Node.js treat a `setTimeout` delay above
 /// 2³¹ − 1 ms (about 24.8 days) as 0 or 1, so every delay is capped here.
-pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
+pub const MAX_DELAY: Duration = Duration::from_millis(MAX_TIMER_MS as u64);
+
+/// [`MAX_DELAY`] in milliseconds.
+pub(crate) const MAX_TIMER_MS: u32 = i32::MAX as u32;
+
+/// `duration` in whole milliseconds, capped at [`MAX_DELAY`].
+pub(crate) fn timer_ms(duration: Duration) -> u32 {
+    u32::try_from(duration.as_millis())
+        .unwrap_or(u32::MAX)
+        .min(MAX_TIMER_MS)
+}
+
+/// `ms` milliseconds as a duration.
+pub(crate) fn millis(ms: u32) -> Duration {
+    Duration::from_millis(u64::from(ms))
+}
 
 /// The reconnection time before the server sets one with `retry:` (what Chromium uses).
 pub(crate) const DEFAULT_RETRY_MS: u32 = 3000;
@@ -187,12 +208,12 @@ pub(crate) const DEFAULT_RETRY_MS: u32 = 3000;
 /// What to do after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
-    /// Reconnect after `delay_ms`; this is retry number `attempt` (from 1).
+    /// Reconnect after `delay`; this is retry number `attempt` (from 1).
     Retry {
         /// Retry number, from 1.
         attempt: u32,
-        /// How long to wait, in ms.
-        delay_ms: u32,
+        /// How long to wait (whole milliseconds, at most [`MAX_DELAY`]).
+        delay: Duration,
     },
     /// Stop: the failure is fatal, or `max_retries` is spent (`attempts` retries were made).
     GiveUp {
@@ -212,14 +233,14 @@ pub struct Backoff {
 
 #[cfg(feature = "reconnect")]
 impl Backoff {
-    /// The server sent `retry: ms`: it becomes the base delay.
-    pub fn set_server_retry(&mut self, ms: u32) {
-        self.server_retry_ms = Some(ms);
+    /// The server set its reconnection time (`retry:`): it becomes the base delay.
+    pub fn set_server_retry(&mut self, retry: Duration) {
+        self.server_retry_ms = Some(timer_ms(retry));
     }
 
-    /// A connection was open for `open_ms` before it failed: long enough resets the count.
-    pub fn connection_lasted(&mut self, open_ms: f64) {
-        if open_ms >= f64::from(self.policy.reset_after_ms) {
+    /// A connection was open for `open_for` before it failed: long enough resets the count.
+    pub fn connection_lasted(&mut self, open_for: Duration) {
+        if open_for >= self.policy.reset_after {
             self.attempt = 0;
         }
     }
@@ -252,13 +273,15 @@ impl Backoff {
         }
         let exponent = self.attempt.min(64) as i32;
         self.attempt = self.attempt.saturating_add(1);
-        let base = f64::from(self.server_retry_ms.unwrap_or(self.policy.initial_delay_ms));
+        let initial = timer_ms(self.policy.initial_delay);
+        let base = f64::from(self.server_retry_ms.unwrap_or(initial));
         let multiplier = if self.policy.multiplier.is_finite() {
             self.policy.multiplier.max(1.0)
         } else {
             1.0
         };
-        let capped = (base * multiplier.powi(exponent)).min(f64::from(self.policy.max_delay_ms));
+        let max_delay = f64::from(timer_ms(self.policy.max_delay));
+        let capped = (base * multiplier.powi(exponent)).min(max_delay);
         let jitter = if self.policy.jitter.is_finite() {
             self.policy.jitter.clamp(0.0, 1.0)
         } else {
@@ -271,34 +294,40 @@ impl Backoff {
         };
         let mut delay = capped * (1.0 - jitter * random);
         if let Failure::Status {
-            retry_after_ms: Some(after),
+            retry_after: Some(after),
             ..
         } = failure
         {
-            delay = delay.max(f64::from(*after));
+            delay = delay.max(f64::from(timer_ms(*after)));
         }
         Decision::Retry {
             attempt: self.attempt,
-            delay_ms: delay.round().clamp(0.0, f64::from(MAX_TIMER_MS)) as u32,
+            delay: millis(delay.round().clamp(0.0, f64::from(MAX_TIMER_MS)) as u32),
         }
     }
 }
 
-/// Parses a `Retry-After` header given in seconds into milliseconds.
+/// Parses a `Retry-After` header given in seconds.
 ///
-/// Any number of digits is accepted: a value too large for a timer (above [`MAX_TIMER_MS`],
+/// Any number of digits is accepted: a value too large for a timer (above [`MAX_DELAY`],
 /// about 24.8 days) means "wait the longest a timer can", never "retry at once". For the
 /// HTTP-date form, which needs the current time, see [`parse_retry_after_at`].
 ///
 /// ```
-/// use eventsource_wasm::{parse_retry_after, MAX_TIMER_MS};
+/// use std::time::Duration;
+/// use eventsource_wasm::{parse_retry_after, MAX_DELAY};
 ///
-/// assert_eq!(parse_retry_after("1"), Some(1_000));
-/// assert_eq!(parse_retry_after(" 2 "), Some(2_000));
-/// assert_eq!(parse_retry_after("4294967296"), Some(MAX_TIMER_MS));
+/// assert_eq!(parse_retry_after("1"), Some(Duration::from_secs(1)));
+/// assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
+/// assert_eq!(parse_retry_after("4294967296"), Some(MAX_DELAY));
 /// assert_eq!(parse_retry_after("soon"), None);
 /// ```
-pub fn parse_retry_after(value: &str) -> Option<u32> {
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    parse_retry_after_ms(value).map(millis)
+}
+
+/// [`parse_retry_after`] in milliseconds.
+fn parse_retry_after_ms(value: &str) -> Option<u32> {
     let digits = value.trim();
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -311,25 +340,29 @@ pub fn parse_retry_after(value: &str) -> Option<u32> {
 /// Parses a `Retry-After` header in either of its forms (RFC 9110, section 10.2.3): seconds,
 /// or an HTTP-date, which is counted from `now_ms` (milliseconds since the Unix epoch, as
 /// `Date.now()`). A date in the past means no wait; one further ahead than a timer can wait
-/// means the longest wait ([`MAX_TIMER_MS`]). The three date formats HTTP recipients must
+/// means the longest wait ([`MAX_DELAY`]). The three date formats HTTP recipients must
 /// accept are understood (IMF-fixdate, RFC 850, asctime).
 ///
 /// ```
-/// use eventsource_wasm::{parse_retry_after_at, MAX_TIMER_MS};
+/// use std::time::Duration;
+/// use eventsource_wasm::{parse_retry_after_at, MAX_DELAY};
 ///
 /// let now = 1_445_412_480_000.0; // Wed, 21 Oct 2015 07:28:00 GMT
-/// assert_eq!(parse_retry_after_at("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(30_000));
-/// assert_eq!(parse_retry_after_at("Fri, 31 Dec 9999 23:59:59 GMT", now), Some(MAX_TIMER_MS));
-/// assert_eq!(parse_retry_after_at("Tue, 20 Oct 2015 07:28:00 GMT", now), Some(0));
-/// assert_eq!(parse_retry_after_at("120", now), Some(120_000));
+/// let at = |value| parse_retry_after_at(value, now);
+/// assert_eq!(at("Wed, 21 Oct 2015 07:28:30 GMT"), Some(Duration::from_secs(30)));
+/// assert_eq!(at("Fri, 31 Dec 9999 23:59:59 GMT"), Some(MAX_DELAY));
+/// assert_eq!(at("Tue, 20 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+/// assert_eq!(at("120"), Some(Duration::from_secs(120)));
 /// ```
-pub fn parse_retry_after_at(value: &str, now_ms: f64) -> Option<u32> {
-    if let Some(ms) = parse_retry_after(value) {
-        return Some(ms);
+pub fn parse_retry_after_at(value: &str, now_ms: f64) -> Option<Duration> {
+    if let Some(ms) = parse_retry_after_ms(value) {
+        return Some(millis(ms));
     }
     let date_ms = parse_http_date(value)?;
     let now_ms = if now_ms.is_finite() { now_ms } else { 0.0 };
-    Some((date_ms - now_ms).clamp(0.0, f64::from(MAX_TIMER_MS)) as u32)
+    Some(millis(
+        (date_ms - now_ms).clamp(0.0, f64::from(MAX_TIMER_MS)) as u32,
+    ))
 }
 
 /// An HTTP-date (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850
@@ -385,11 +418,16 @@ fn parse_http_date(value: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// Milliseconds, as the tests count.
+    fn ms(n: u32) -> Duration {
+        millis(n)
+    }
+
     fn delays(policy: &RetryPolicy, n: usize, random: f64) -> Vec<u32> {
         let mut backoff = policy.backoff();
         (0..n)
             .map(|_| match backoff.next(&Failure::Network, random) {
-                Decision::Retry { delay_ms, .. } => delay_ms,
+                Decision::Retry { delay, .. } => timer_ms(delay),
                 Decision::GiveUp { .. } => panic!("gave up"),
             })
             .collect()
@@ -398,8 +436,8 @@ mod tests {
     #[test]
     fn exponential_growth_is_capped() {
         let policy = RetryPolicy::new()
-            .initial_delay(250)
-            .max_delay(3_000)
+            .initial_delay(ms(250))
+            .max_delay(ms(3_000))
             .jitter(0.0);
         assert_eq!(
             delays(&policy, 6, 0.7),
@@ -412,12 +450,12 @@ mod tests {
     #[test]
     fn multiplier_below_one_does_not_shrink() {
         let policy = RetryPolicy::new()
-            .initial_delay(100)
+            .initial_delay(ms(100))
             .multiplier(0.5)
             .jitter(0.0);
         assert_eq!(delays(&policy, 3, 0.0), [100, 100, 100]);
         let nan = RetryPolicy::new()
-            .initial_delay(100)
+            .initial_delay(ms(100))
             .multiplier(f64::NAN)
             .jitter(0.0);
         assert_eq!(delays(&nan, 2, 0.0), [100, 100]);
@@ -425,7 +463,9 @@ mod tests {
 
     #[test]
     fn full_jitter_stays_within_zero_and_the_cap() {
-        let policy = RetryPolicy::new().initial_delay(1_000).max_delay(8_000);
+        let policy = RetryPolicy::new()
+            .initial_delay(ms(1_000))
+            .max_delay(ms(8_000));
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         for _ in 0..1_000 {
             let mut backoff = policy.backoff();
@@ -434,10 +474,10 @@ mod tests {
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 let random = (seed >> 11) as f64 / (1u64 << 53) as f64;
-                let Decision::Retry { delay_ms, .. } = backoff.next(&Failure::Network, random)
-                else {
+                let Decision::Retry { delay, .. } = backoff.next(&Failure::Network, random) else {
                     panic!("gave up")
                 };
+                let delay_ms = timer_ms(delay);
                 let cap = (1_000u32 << attempt).min(8_000);
                 assert!(delay_ms <= cap, "{delay_ms} > {cap}");
             }
@@ -449,18 +489,18 @@ mod tests {
 
     #[test]
     fn partial_jitter_keeps_a_floor() {
-        let policy = RetryPolicy::new().initial_delay(1_000).jitter(0.25);
+        let policy = RetryPolicy::new().initial_delay(ms(1_000)).jitter(0.25);
         assert_eq!(delays(&policy, 1, 1.0), [750]);
         assert_eq!(delays(&policy, 1, 0.0), [1_000]);
-        let silly = RetryPolicy::new().initial_delay(1_000).jitter(7.0);
+        let silly = RetryPolicy::new().initial_delay(ms(1_000)).jitter(7.0);
         assert_eq!(delays(&silly, 1, 0.5), [500], "jitter is clamped to 1");
     }
 
     #[test]
     fn the_server_retry_value_is_the_base() {
-        let policy = RetryPolicy::new().initial_delay(1_000).jitter(0.0);
+        let policy = RetryPolicy::new().initial_delay(ms(1_000)).jitter(0.0);
         let mut backoff = policy.backoff();
-        backoff.set_server_retry(40);
+        backoff.set_server_retry(ms(40));
         let got: Vec<_> = (0..3)
             .map(|_| backoff.next(&Failure::Network, 0.0))
             .collect();
@@ -469,15 +509,15 @@ mod tests {
             [
                 Decision::Retry {
                     attempt: 1,
-                    delay_ms: 40
+                    delay: ms(40)
                 },
                 Decision::Retry {
                     attempt: 2,
-                    delay_ms: 80
+                    delay: ms(80)
                 },
                 Decision::Retry {
                     attempt: 3,
-                    delay_ms: 160
+                    delay: ms(160)
                 },
             ]
         );
@@ -509,22 +549,22 @@ mod tests {
     #[test]
     fn a_healthy_connection_resets_the_count() {
         let policy = RetryPolicy::new()
-            .initial_delay(100)
+            .initial_delay(ms(100))
             .jitter(0.0)
-            .reset_after(5_000);
+            .reset_after(ms(5_000));
         let mut backoff = policy.backoff();
         backoff.next(&Failure::Network, 0.0);
         backoff.next(&Failure::Network, 0.0);
         assert_eq!(backoff.attempts(), 2);
-        backoff.connection_lasted(4_999.0);
+        backoff.connection_lasted(ms(4_999));
         assert_eq!(backoff.attempts(), 2, "too short to count as healthy");
-        backoff.connection_lasted(5_000.0);
+        backoff.connection_lasted(ms(5_000));
         assert_eq!(backoff.attempts(), 0);
         assert_eq!(
             backoff.next(&Failure::Network, 0.0),
             Decision::Retry {
                 attempt: 1,
-                delay_ms: 100
+                delay: ms(100)
             }
         );
     }
@@ -533,7 +573,7 @@ mod tests {
     fn default_classification() {
         let status = |status| Failure::Status {
             status,
-            retry_after_ms: None,
+            retry_after: None,
         };
         for retryable in [
             Failure::Network,
@@ -570,22 +610,22 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_even_above_the_cap() {
         let policy = RetryPolicy::new()
-            .initial_delay(100)
-            .max_delay(500)
+            .initial_delay(ms(100))
+            .max_delay(ms(500))
             .jitter(1.0);
         let mut backoff = policy.backoff();
         let failure = Failure::Status {
             status: 503,
-            retry_after_ms: Some(1_000),
+            retry_after: Some(ms(1_000)),
         };
         assert_eq!(
             backoff.next(&failure, 0.9),
             Decision::Retry {
                 attempt: 1,
-                delay_ms: 1_000
+                delay: ms(1_000)
             }
         );
-        assert_eq!(parse_retry_after("120"), Some(120_000));
+        assert_eq!(parse_retry_after("120"), Some(ms(120_000)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }
 
@@ -600,10 +640,10 @@ mod tests {
             "18446744073709551616",
             "99999999999999999999999999999999999999999999",
         ] {
-            assert_eq!(parse_retry_after(huge), Some(MAX_TIMER_MS), "{huge}");
+            assert_eq!(parse_retry_after(huge), Some(MAX_DELAY), "{huge}");
         }
-        assert_eq!(parse_retry_after("2147483"), Some(2_147_483_000));
-        assert_eq!(parse_retry_after("0"), Some(0));
+        assert_eq!(parse_retry_after("2147483"), Some(ms(2_147_483_000)));
+        assert_eq!(parse_retry_after("0"), Some(ms(0)));
         for not_seconds in ["", " ", "-1", "+1", "1.5", "1e9", "0x10", "１"] {
             assert_eq!(parse_retry_after(not_seconds), None, "{not_seconds:?}");
         }
@@ -617,20 +657,20 @@ mod tests {
             "Sunday, 06-Nov-94 08:49:37 GMT",
             "Sun Nov  6 08:49:37 1994",
         ] {
-            assert_eq!(parse_retry_after_at(same, now), Some(0), "{same}");
+            assert_eq!(parse_retry_after_at(same, now), Some(ms(0)), "{same}");
             assert_eq!(
                 parse_retry_after_at(same, now - 90_000.0),
-                Some(90_000),
+                Some(ms(90_000)),
                 "{same}"
             );
         }
         assert_eq!(
             parse_retry_after_at("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
-            Some(0)
+            Some(ms(0))
         );
         assert_eq!(
             parse_retry_after_at("Sat, 01 Mar 2025 00:00:01 GMT", 1_740_787_200_000.0),
-            Some(1_000),
+            Some(ms(1_000)),
             "the day after 28 February"
         );
         // Far in the future: the longest a timer can wait, not an overflow to "now".
@@ -638,7 +678,7 @@ mod tests {
             "Fri, 31 Dec 9999 23:59:59 GMT",
             "Mon, 01 Jan 2052 00:00:00 GMT",
         ] {
-            assert_eq!(parse_retry_after_at(far, now), Some(MAX_TIMER_MS), "{far}");
+            assert_eq!(parse_retry_after_at(far, now), Some(MAX_DELAY), "{far}");
         }
         for bad in [
             "Sun, 06 Nov 1994",
@@ -648,7 +688,7 @@ mod tests {
         ] {
             assert_eq!(parse_retry_after_at(bad, now), None, "{bad}");
         }
-        assert_eq!(parse_retry_after_at("4294967296", now), Some(MAX_TIMER_MS));
+        assert_eq!(parse_retry_after_at("4294967296", now), Some(MAX_DELAY));
     }
 
     #[test]
@@ -656,7 +696,7 @@ mod tests {
         let mut backoff = RetryPolicy::new().jitter(0.0).backoff();
         let unauthorized = Failure::Status {
             status: 401,
-            retry_after_ms: None,
+            retry_after: None,
         };
         assert!(matches!(
             backoff.next_with(&unauthorized, true, 0.0),
@@ -675,20 +715,23 @@ mod tests {
         let mut backoff = RetryPolicy::new().jitter(0.0).backoff();
         let failure = Failure::Status {
             status: 503,
-            retry_after_ms: parse_retry_after("4294967295"),
+            retry_after: parse_retry_after("4294967295"),
         };
         assert_eq!(
             backoff.next(&failure, 0.0),
             Decision::Retry {
                 attempt: 1,
-                delay_ms: MAX_TIMER_MS
+                delay: MAX_DELAY
             }
         );
-        let mut backoff = RetryPolicy::new().max_delay(u32::MAX).jitter(0.0).backoff();
-        backoff.set_server_retry(u32::MAX);
+        let mut backoff = RetryPolicy::new()
+            .max_delay(Duration::MAX)
+            .jitter(0.0)
+            .backoff();
+        backoff.set_server_retry(Duration::MAX);
         assert!(matches!(
             backoff.next(&Failure::Network, 0.0),
-            Decision::Retry { delay_ms, .. } if delay_ms == MAX_TIMER_MS
+            Decision::Retry { delay, .. } if delay == MAX_DELAY
         ));
     }
 

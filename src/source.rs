@@ -10,7 +10,6 @@ use serde::de::DeserializeOwned;
 use crate::dispatch::RawCallback;
 use crate::event::{as_message, ErrorEvent, MessageEvent};
 use crate::supervisor::Supervisor;
-use crate::support::{error_message, json_parse};
 
 use crate::{DecodeError, Error, EventSourceOptions, Every, Listener, ReadyState, SourceState};
 
@@ -18,8 +17,13 @@ use crate::{DecodeError, Error, EventSourceOptions, Every, Listener, ReadyState,
 ///
 /// Cloning is cheap and every clone refers to the same connection. The connection closes when
 /// [`close`](Self::close) is called on any clone, when the browser gives up, or when the last
-/// owner (clone or stream from [`events`](Self::events)/[`subscribe`](Self::subscribe)) is dropped.
-/// Dropping one clone never closes a connection that another clone still uses.
+/// owner (clone or stream from [`events`](Self::events), [`subscribe`](Self::subscribe),
+/// [`subscribe_json`](Self::subscribe_json) or [`state_changes`](Self::state_changes)) is
+/// dropped. Dropping one clone never closes a connection that another clone still uses. A
+/// callback that needs the source captures [`downgrade`](Self::downgrade)'s
+/// [`WeakEventSource`](crate::WeakEventSource), which is not an owner. In a UI component,
+/// close the source in the component's cleanup (see the crate docs, "Cleaning up in a
+/// component").
 ///
 /// ```no_run
 /// use eventsource_wasm::{EventSource, EventSourceOptions};
@@ -40,7 +44,7 @@ pub struct EventSource {
 }
 
 /// Closes the connection when the last `EventSource` clone or stream is dropped.
-struct Owner {
+pub(crate) struct Owner {
     supervisor: Rc<Supervisor>,
 }
 
@@ -86,6 +90,16 @@ impl EventSource {
 
     pub(crate) fn supervisor(&self) -> &Rc<Supervisor> {
         &self.owner.supervisor
+    }
+
+    /// The shared owner (for [`WeakEventSource`](crate::WeakEventSource)).
+    pub(crate) fn owner(&self) -> &Rc<Owner> {
+        &self.owner
+    }
+
+    /// The source of a live owner (for [`WeakEventSource::upgrade`](crate::WeakEventSource::upgrade)).
+    pub(crate) fn from_owner(owner: Rc<Owner>) -> Self {
+        Self { owner }
     }
 
     /// The current state. [`ReadyState::Closed`] once closed, for good.
@@ -349,22 +363,8 @@ impl EventSource {
         event_type: impl Into<Cow<'static, str>>,
         mut callback: impl FnMut(Result<T, DecodeError>, &MessageEvent) + 'static,
     ) -> Listener {
-        self.on(event_type, move |event| callback(decode_json(event), event))
+        self.on(event_type, move |event| callback(event.json(), event))
     }
-}
-
-/// Decodes an event's data as JSON into `T`.
-pub(crate) fn decode_json<T: DeserializeOwned>(event: &MessageEvent) -> Result<T, DecodeError> {
-    let data = event.as_raw().data();
-    let raw_text = || data.as_string().unwrap_or_default();
-    let value = json_parse(&data).map_err(|error| DecodeError::Syntax {
-        message: error_message(&error),
-        data: raw_text(),
-    })?;
-    serde_wasm_bindgen::from_value(value).map_err(|error| DecodeError::Shape {
-        message: error.to_string(),
-        data: raw_text(),
-    })
 }
 
 impl fmt::Debug for EventSource {

@@ -61,8 +61,14 @@ impl<T> Queue<T> {
 }
 
 /// A stream of a source's `open`, `message` and `error` events, from
-/// [`EventSource::events`]. It ends after the source closes (the fatal error, if any, is
-/// yielded first). The stream owns the connection: it stays open while the stream lives.
+/// [`EventSource::events`]. When the source closes it yields [`SourceEvent::Closed`] (after the
+/// fatal error, if any) and ends.
+///
+/// The stream owns the connection, as an [`EventSource`] clone does: it stays open while the
+/// stream lives, even after every `EventSource` is dropped. A task that consumes it keeps
+/// the connection open until the source is closed (then the stream ends and the task with it) or
+/// the task, and the stream with it, is dropped. See the crate docs, "Cleaning up in a
+/// component".
 ///
 /// Events are buffered until polled.
 #[must_use = "streams do nothing unless polled"]
@@ -73,7 +79,10 @@ pub struct EventStream {
 }
 
 /// A stream of the messages of one event type, from [`EventSource::subscribe`]. It ends after
-/// the source closes, and owns the connection while it lives.
+/// the source closes.
+///
+/// It owns the connection as [`EventStream`] does: a task that consumes it keeps the
+/// connection open until the source is closed or the task is dropped.
 #[must_use = "streams do nothing unless polled"]
 pub struct MessageStream {
     queue: Rc<Queue<MessageEvent>>,
@@ -81,20 +90,32 @@ pub struct MessageStream {
     _source: EventSource,
 }
 
-fn end_on_close<T: 'static>(source: &EventSource, queue: &Rc<Queue<T>>) -> Listener {
-    if source.supervisor().is_closed() {
+/// Ends `queue` when the source closes (now, if it is closed), after `last` if it gives an item.
+fn end_on_close<T: 'static>(
+    source: &EventSource,
+    queue: &Rc<Queue<T>>,
+    last: fn() -> Option<T>,
+) -> Listener {
+    let finish = move |queue: &Queue<T>| {
+        if let Some(item) = last() {
+            queue.push(item);
+        }
         queue.end();
+    };
+    if source.supervisor().is_closed() {
+        finish(queue);
     }
     let weak = Rc::downgrade(queue);
     source.watch_close(move || {
         if let Some(queue) = weak.upgrade() {
-            queue.end();
+            finish(&queue);
         }
     })
 }
 
 impl EventSource {
-    /// A stream of `open`, `message` and `error` events that ends when the source closes.
+    /// A stream of `open`, `message` and `error` events; when the source closes it yields
+    /// [`SourceEvent::Closed`] and ends. It owns the connection (see [`EventStream`]).
     ///
     /// ```no_run
     /// use futures::StreamExt;
@@ -107,6 +128,7 @@ impl EventSource {
     ///         SourceEvent::Open => println!("open"),
     ///         SourceEvent::Message(message) => println!("{}", message.data()),
     ///         SourceEvent::Error(error) if error.is_fatal() => println!("gave up"),
+    ///         SourceEvent::Closed => println!("closed"),
     ///         _ => {}
     ///     }
     /// }
@@ -146,7 +168,7 @@ impl EventSource {
                 }
             })
         };
-        let closed = end_on_close(self, &queue);
+        let closed = end_on_close(self, &queue, || Some(SourceEvent::Closed));
         EventStream {
             queue,
             _listeners: [open, message, error, closed],
@@ -155,7 +177,7 @@ impl EventSource {
     }
 
     /// A stream of the messages of one event type (`"message"` or a custom name) that ends when
-    /// the source closes.
+    /// the source closes. It owns the connection (see [`MessageStream`]).
     ///
     /// ```no_run
     /// use futures::StreamExt;
@@ -176,7 +198,7 @@ impl EventSource {
                 queue.push(event.clone());
             }
         });
-        let closed = end_on_close(self, &queue);
+        let closed = end_on_close(self, &queue, || None);
         MessageStream {
             queue,
             _listeners: [listener, closed],

@@ -43,7 +43,7 @@ fn read_options(options: &JsValue) -> Result<(Every, Option<Vec<String>>), JsVal
     } else {
         match every.as_f64() {
             Some(ms) if ms >= 1.0 && ms.is_finite() => {
-                Every::Millis(ms.min(f64::from(u32::MAX)) as u32)
+                Every::Interval(crate::retry::millis(ms.min(f64::from(u32::MAX)) as u32))
             }
             _ => return Err(type_error(
                 "onBatch: options.every must be 'frame' or a number of milliseconds (at least 1)",

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::intrinsics::to_promise;
 use crate::support::error_message;
 use crate::{
-    CloseOn, Credentials, EventSourceOptions, Failure, HeaderProvider, Resume, RetryPolicy,
+    CloseOn, CredentialsMode, EventSourceOptions, Failure, HeaderProvider, Resume, RetryPolicy,
     ShouldRetry, Transport,
 };
 
@@ -162,10 +162,10 @@ fn read_request(options: &JsValue, result: &mut EventSourceOptions) -> Result<()
     }
     let credentials = get("credentials")?;
     if !credentials.is_undefined() {
-        result.fetch_credentials = Some(match credentials.as_string().as_deref() {
-            Some("omit") => Credentials::Omit,
-            Some("same-origin") => Credentials::SameOrigin,
-            Some("include") => Credentials::Include,
+        result.credentials_mode = Some(match credentials.as_string().as_deref() {
+            Some("omit") => CredentialsMode::Omit,
+            Some("same-origin") => CredentialsMode::SameOrigin,
+            Some("include") => CredentialsMode::Include,
             _ => {
                 return Err(type_error(
                     "options.credentials must be 'omit', 'same-origin' or 'include'",
@@ -202,11 +202,12 @@ fn read_retry(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), 
                 }
             };
             let ms = |n: f64| n.min(f64::from(u32::MAX)) as u32;
+            let duration = |n: f64| crate::retry::millis(ms(n));
             if let Some(n) = number("initialDelay")? {
-                policy.initial_delay_ms = ms(n);
+                policy.initial_delay = duration(n);
             }
             if let Some(n) = number("maxDelay")? {
-                policy.max_delay_ms = ms(n);
+                policy.max_delay = duration(n);
             }
             if let Some(n) = number("multiplier")? {
                 if n < 1.0 {
@@ -226,7 +227,7 @@ fn read_retry(options: &JsValue, result: &mut EventSourceOptions) -> Result<(), 
                 policy.max_retries = Some(ms(n));
             }
             if let Some(n) = number("resetAfter")? {
-                policy.reset_after_ms = ms(n);
+                policy.reset_after = duration(n);
             }
         } else if retry != JsValue::TRUE {
             return Err(type_error(
@@ -279,7 +280,7 @@ fn read_stream(options: &JsValue, result: &mut EventSourceOptions) -> Result<(),
     if !idle.is_undefined() {
         match idle.as_f64() {
             Some(n) if n >= 1.0 && n.is_finite() => {
-                result.idle_timeout_ms = Some(n.min(f64::from(u32::MAX)) as u32)
+                result.idle_timeout = Some(crate::retry::millis(n.min(f64::from(u32::MAX)) as u32))
             }
             _ => {
                 return Err(type_error(

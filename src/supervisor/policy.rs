@@ -55,7 +55,7 @@ impl Policy {
         self.retry_ms = ms;
         #[cfg(feature = "reconnect")]
         if let Some(backoff) = &mut self.backoff {
-            backoff.set_server_retry(ms);
+            backoff.set_server_retry(crate::retry::millis(ms));
         }
     }
 
@@ -70,7 +70,9 @@ impl Policy {
                 None => failure.is_retryable(),
             };
             if let Some(opened_at) = ended.opened_at {
-                backoff.connection_lasted(js_sys::Date::now() - opened_at);
+                let open_ms = js_sys::Date::now() - opened_at;
+                let open_for = std::time::Duration::try_from_secs_f64(open_ms / 1_000.0);
+                backoff.connection_lasted(open_for.unwrap_or_default());
             }
             let decision = backoff.next_with(failure, retryable, js_sys::Math::random());
             return (decision, retryable);
@@ -79,7 +81,7 @@ impl Policy {
         let decision = if ended.browser_retries {
             Decision::Retry {
                 attempt: 0,
-                delay_ms: self.retry_ms,
+                delay: crate::retry::millis(self.retry_ms),
             }
         } else {
             Decision::GiveUp { attempts: 0 }

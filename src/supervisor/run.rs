@@ -116,7 +116,8 @@ impl Supervisor {
                 self.finish_close();
                 None
             }
-            Decision::Retry { attempt, delay_ms } => {
+            Decision::Retry { attempt, delay } => {
+                let delay_ms = crate::retry::timer_ms(delay);
                 let reason = info.message.clone();
                 let status = info.status;
                 // The timer is set before the events, so a listener can cut it short.

@@ -22,6 +22,10 @@ mod reconnect;
 #[cfg(all(feature = "fetch", feature = "reconnect"))]
 mod streaming;
 
+mod lifetime;
+mod send;
+mod typed;
+
 #[path = "support.rs"]
 mod support;
 use support::*;
@@ -221,8 +225,12 @@ async fn assert_fatal(path: &str) {
     );
     assert_eq!(source.ready_state(), ReadyState::Closed, "{path}");
     assert!(
-        matches!(seen.last(), Some(SourceEvent::Error(error)) if error.is_fatal()),
-        "{path}: the stream should yield the fatal error last, got {seen:?}"
+        matches!(seen.last(), Some(SourceEvent::Closed)),
+        "{path}: the stream should yield Closed last, got {seen:?}"
+    );
+    assert!(
+        matches!(seen.iter().rev().nth(1), Some(SourceEvent::Error(error)) if error.is_fatal()),
+        "{path}: the stream should yield the fatal error before Closed, got {seen:?}"
     );
 }
 
@@ -256,6 +264,8 @@ async fn close_ends_streams_and_stops_events() {
     assert_eq!(source.ready_state(), ReadyState::Closed);
     assert_eq!(source.as_raw().unwrap().ready_state(), 2);
     publish(&channel, Some("ping"), "after").await;
+    let closed = within("Closed", 2000, events.next()).await;
+    assert!(matches!(closed, Some(SourceEvent::Closed)), "{closed:?}");
     assert!(within("events to end", 2000, events.next()).await.is_none());
     assert!(within("ticks to end", 2000, ticks.next()).await.is_none());
     source.close(); // idempotent
@@ -453,7 +463,9 @@ mod fetch_transport {
         let mut last = None;
         within("the stream to end", 5000, async {
             while let Some(event) = events.next().await {
-                last = Some(event);
+                if !matches!(event, SourceEvent::Closed) {
+                    last = Some(event);
+                }
             }
         })
         .await;
@@ -546,6 +558,8 @@ mod fetch_transport {
         .await;
         source.close();
         let mut events = source.events();
+        let closed = within("Closed", 1000, events.next()).await;
+        assert!(matches!(closed, Some(SourceEvent::Closed)), "{closed:?}");
         assert!(within("end", 1000, events.next()).await.is_none());
         sleep(600).await;
         assert_eq!(source.ready_state(), ReadyState::Closed);

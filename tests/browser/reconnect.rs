@@ -2,6 +2,7 @@
 
 use super::*;
 use eventsource_wasm::{RetryPolicy, Transport};
+use std::time::Duration;
 
 /// How many requests the server has seen for `path`.
 async fn requests(path: &str) -> u64 {
@@ -37,14 +38,16 @@ async fn http_401_is_fatal_even_with_a_retry_policy() {
     let before = requests("/status/401").await;
     let source = EventSource::with_options(
         &url("/status/401"),
-        &fetch_with_retry(RetryPolicy::new().initial_delay(10)),
+        &fetch_with_retry(RetryPolicy::new().initial_delay(Duration::from_millis(10))),
     )
     .unwrap();
     let mut events = source.events();
     let mut last = None;
     within("the end", 5000, async {
         while let Some(event) = events.next().await {
-            last = Some(event);
+            if !matches!(event, SourceEvent::Closed) {
+                last = Some(event);
+            }
         }
     })
     .await;
@@ -61,7 +64,11 @@ async fn http_401_is_fatal_even_with_a_retry_policy() {
 async fn http_503_with_retry_after_waits_about_a_second() {
     let path = "/status/503";
     let before = requests(path).await;
-    let options = fetch_with_retry(RetryPolicy::new().initial_delay(10).max_retries(Some(1)));
+    let options = fetch_with_retry(
+        RetryPolicy::new()
+            .initial_delay(Duration::from_millis(10))
+            .max_retries(Some(1)),
+    );
     let source =
         EventSource::with_options(&url(&format!("{path}?retry_after=1")), &options).unwrap();
     let delays = Rc::new(RefCell::new(Vec::new()));
@@ -70,7 +77,7 @@ async fn http_503_with_retry_after_waits_about_a_second() {
         move |event| {
             delays.borrow_mut().push((
                 event.attempt(),
-                event.delay_ms(),
+                event.delay().as_millis(),
                 event.reason(),
                 event.status(),
             ))
@@ -111,7 +118,7 @@ async fn max_retries_ends_with_a_fatal_error() {
         let before = requests(path).await;
         let options = EventSourceOptions::new().transport(transport).retry(
             RetryPolicy::new()
-                .initial_delay(20)
+                .initial_delay(Duration::from_millis(20))
                 .jitter(0.0)
                 .max_retries(Some(2)),
         );
@@ -122,7 +129,7 @@ async fn max_retries_ends_with_a_fatal_error() {
             move |event| {
                 attempts
                     .borrow_mut()
-                    .push((event.attempt(), event.delay_ms()))
+                    .push((event.attempt(), event.delay().as_millis()))
             }
         });
         let (errors, _errors) = record_errors(&source);
@@ -157,9 +164,11 @@ async fn close_during_backoff_leaves_no_timer_and_no_new_connection() {
     for (name, transport) in transports() {
         let path = "/status/502";
         let before = requests(path).await;
-        let options = EventSourceOptions::new()
-            .transport(transport)
-            .retry(RetryPolicy::new().initial_delay(400).jitter(0.0));
+        let options = EventSourceOptions::new().transport(transport).retry(
+            RetryPolicy::new()
+                .initial_delay(Duration::from_millis(400))
+                .jitter(0.0),
+        );
         let source = EventSource::with_options(&url(path), &options).unwrap();
         let waiting = Rc::new(RefCell::new(false));
         let _reconnecting = source.on_reconnecting({
@@ -202,8 +211,12 @@ async fn a_seeded_last_event_id_resumes_on_both_transports() {
 #[wasm_bindgen_test]
 async fn idle_timeout_counts_from_the_last_byte() {
     let options = EventSourceOptions::new()
-        .idle_timeout(400)
-        .retry(RetryPolicy::new().initial_delay(5000).max_retries(Some(1)));
+        .idle_timeout(Duration::from_millis(400))
+        .retry(
+            RetryPolicy::new()
+                .initial_delay(Duration::from_millis(5000))
+                .max_retries(Some(1)),
+        );
     assert!(options.needs_fetch());
     // The fixture sends three events at once and then stays silent.
     let source = EventSource::with_options(&url("/fixture/basic"), &options).unwrap();
@@ -242,7 +255,7 @@ async fn native_reopen_carries_the_last_event_id_in_the_query() {
         .last_event_id_param("lastEventId")
         .retry(
             RetryPolicy::new()
-                .initial_delay(50)
+                .initial_delay(Duration::from_millis(50))
                 .jitter(0.0)
                 .max_retries(Some(3)),
         );

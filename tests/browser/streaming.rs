@@ -4,11 +4,14 @@
 
 use super::*;
 use eventsource_wasm::{CloseOn, Every, Resume, RetryPolicy, Transport};
+use std::time::Duration;
 
 fn quick(transport: Transport) -> EventSourceOptions {
-    EventSourceOptions::new()
-        .transport(transport)
-        .retry(RetryPolicy::new().initial_delay(10).jitter(0.0))
+    EventSourceOptions::new().transport(transport).retry(
+        RetryPolicy::new()
+            .initial_delay(Duration::from_millis(10))
+            .jitter(0.0),
+    )
 }
 
 fn data_is(text: &'static str) -> CloseOn {

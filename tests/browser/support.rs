@@ -50,7 +50,8 @@ pub async fn within<T>(what: &str, ms: i32, future: impl std::future::Future<Out
     }
 }
 
-pub async fn publish(channel: &str, event: Option<&str>, data: &str) {
+/// Publishes an event to `channel`; returns how many subscribers the server still had.
+pub async fn publish(channel: &str, event: Option<&str>, data: &str) -> u64 {
     let body = js_sys::Object::new();
     js_sys::Reflect::set(&body, &"channel".into(), &channel.into()).unwrap();
     if let Some(event) = event {
@@ -79,6 +80,29 @@ pub async fn publish(channel: &str, event: Option<&str>, data: &str) {
         "publish answered {}",
         response.status()
     );
+    let answer = JsFuture::from(response.json().unwrap()).await.unwrap();
+    js_sys::Reflect::get(&answer, &"receivers".into())
+        .unwrap()
+        .as_f64()
+        .unwrap_or(0.0) as u64
+}
+
+/// Publishes `ping`s to `channel` until the server counts `receivers` subscribers (a closed
+/// connection is noticed when the server next writes to it), failing after `ms`.
+pub async fn wait_for_receivers(channel: &str, receivers: u64, ms: i32) {
+    let mut waited = 0;
+    loop {
+        let now = publish(channel, Some("ping"), "").await;
+        if now == receivers {
+            return;
+        }
+        assert!(
+            waited < ms,
+            "timed out after {ms} ms waiting for {receivers} subscribers of {channel} (still {now})"
+        );
+        sleep(100).await;
+        waited += 100;
+    }
 }
 
 /// `(is_reconnecting, is_fatal, ready_state)` of each error seen.

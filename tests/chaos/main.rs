@@ -7,6 +7,7 @@ mod support;
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use eventsource_wasm::{EventSource, EventSourceOptions, RetryPolicy, Transport};
 use support::*;
@@ -32,9 +33,9 @@ async fn chaos_every_event_exactly_once_in_order() {
         let path = format!("/events?channel={channel}&chaos=42&chaos_bytes=4000&retry=20");
         let options = EventSourceOptions::new().transport(transport).retry(
             RetryPolicy::new()
-                .initial_delay(20)
-                .max_delay(200)
-                .reset_after(0),
+                .initial_delay(Duration::from_millis(20))
+                .max_delay(Duration::from_millis(200))
+                .reset_after(Duration::from_millis(0)),
         );
         let source = EventSource::with_options(&url(&path), &options).unwrap();
         let (data, _messages) = collect_data(&source);

@@ -9,6 +9,7 @@ use eventsource_wasm::{
     EventSource, EventSourceOptions, ReadyState, RetryPolicy, SourceEvent, Transport,
 };
 use futures::StreamExt;
+use std::time::Duration;
 use support::*;
 use wasm_bindgen_test::*;
 
@@ -25,9 +26,11 @@ fn transports() -> [(&'static str, Transport); 2] {
 async fn server_down_for_five_seconds_then_back_loses_nothing() {
     for (name, transport) in transports() {
         let channel = unique(&format!("outage-{name}"));
-        let options = EventSourceOptions::new()
-            .transport(transport)
-            .retry(RetryPolicy::new().initial_delay(200).max_delay(1000));
+        let options = EventSourceOptions::new().transport(transport).retry(
+            RetryPolicy::new()
+                .initial_delay(Duration::from_millis(200))
+                .max_delay(Duration::from_millis(1000)),
+        );
         let source = EventSource::with_options(
             &url(&format!("/events?channel={channel}&retry=200")),
             &options,

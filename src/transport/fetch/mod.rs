@@ -118,7 +118,7 @@ impl Fetch {
     }
 
     pub(crate) fn with_credentials(&self) -> bool {
-        self.request.credentials == crate::Credentials::Include
+        self.request.credentials == crate::CredentialsMode::Include
     }
 
     pub(crate) fn ready_state(&self) -> ReadyState {

@@ -5,7 +5,7 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::options::{Credentials, HeaderProvider, Resume};
+use crate::options::{CredentialsMode, HeaderProvider, Resume};
 use crate::support::error_message;
 use crate::url::url_with_param;
 use crate::{Error, EventSourceOptions};
@@ -24,7 +24,7 @@ pub(crate) struct Request {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) header_provider: Option<HeaderProvider>,
     pub(crate) body: Option<JsValue>,
-    pub(crate) credentials: Credentials,
+    pub(crate) credentials: CredentialsMode,
     pub(crate) fetch: Option<Function>,
     pub(crate) max_event_size: usize,
     /// How long an error response's body is read for, after its error event.
@@ -58,11 +58,11 @@ impl Request {
             check_method(&resume.method, None)?;
         }
         let credentials = options
-            .fetch_credentials
+            .credentials_mode
             .unwrap_or(if options.with_credentials {
-                Credentials::Include
+                CredentialsMode::Include
             } else {
-                Credentials::SameOrigin
+                CredentialsMode::SameOrigin
             });
         Ok(Request {
             url,
@@ -75,7 +75,7 @@ impl Request {
             max_event_size: options
                 .max_event_size
                 .unwrap_or(crate::parser::DEFAULT_MAX_EVENT_SIZE),
-            idle_timeout_ms: options.idle_timeout_ms,
+            idle_timeout_ms: options.idle_timeout.map(crate::retry::timer_ms),
             last_event_id_param: options.last_event_id_param.clone(),
             resume: options.resume.clone(),
         })
