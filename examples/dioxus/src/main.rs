@@ -25,11 +25,11 @@ fn Ticks(url: String) -> Element {
         async move {
             // The stream owns the connection; the source handle is not kept.
             let mut stream = match EventSource::new(&url) {
-                Ok(source) => source.subscribe("tick"),
+                Ok(source) => source.subscribe_json::<Tick>("tick"),
                 Err(bad) => return error.set(Some(bad.to_string())),
             };
-            while let Some(event) = stream.next().await {
-                match serde_json::from_str::<Tick>(&event.data()) {
+            while let Some(tick) = stream.next().await {
+                match tick {
                     Ok(tick) => ticks.with_mut(|ticks| {
                         ticks.push(tick.n);
                         let excess = ticks.len().saturating_sub(KEEP);

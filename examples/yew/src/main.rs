@@ -67,7 +67,7 @@ fn TickList(props: &TicksProps) -> Html {
                 }
             };
             if let Some(source) = &source {
-                let mut stream = source.subscribe("tick");
+                let mut stream = source.subscribe_json::<Tick>("tick");
                 let errors = source.on_error({
                     let dispatch = dispatch.clone();
                     move |event| {
@@ -78,8 +78,8 @@ fn TickList(props: &TicksProps) -> Html {
                 });
                 spawn_local(async move {
                     let _errors = errors; // removed when the stream ends
-                    while let Some(event) = stream.next().await {
-                        match serde_json::from_str::<Tick>(&event.data()) {
+                    while let Some(tick) = stream.next().await {
+                        match tick {
                             Ok(tick) => dispatch.dispatch(Action::Tick(tick.n)),
                             Err(bad) => {
                                 dispatch.dispatch(Action::Error(format!("bad tick: {bad}")))
