@@ -31,16 +31,17 @@ cargo clippy --quiet -p rust-wasm-bindgen-example --target wasm32-unknown-unknow
 node scripts/check-architecture.mjs
 
 # The frameworks workspace (frameworks/: the Leptos hook crate eventsource-wasm-leptos and the
-# Leptos, Yew and Dioxus examples; Leptos, Yew and Dioxus stay out of our Cargo.lock), with its own
-# target folder. Type-checked here for wasm32 (the hook also without its default features, and the
-# row-10 size apps of the benchmarks), and the hook tested natively (its doc examples, and
-# tests/server.rs: on the server, as in server-side rendering, it connects nothing and does not
-# panic); the Leptos example is also built and run in Chromium by tests/examples/.
+# Leptos, Yew and Dioxus examples; Leptos, Yew and Dioxus stay out of our Cargo.lock), with its
+# own target folder. Type-checked for wasm32 with the row-10 size apps of the benchmarks; the hook
+# again without its default features, as size-leptos-hook-bare uses it (Leptos's features are
+# the workspace's, so Leptos is not checked twice); the hook tested natively (its doc examples,
+# and tests/server.rs: on the server, as in server-side rendering, it connects nothing and does
+# not panic). The Leptos example is also built and run in Chromium by tests/examples/.
 step "frameworks/: format, cargo clippy (wasm32) and the hook's native tests, in its own workspace"
 (cd frameworks && cargo fmt --all --check \
   && export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/frameworks" \
   && cargo clippy --quiet --locked --workspace --target wasm32-unknown-unknown -- -D warnings \
-  && cargo clippy --quiet --locked -p eventsource-wasm-leptos --no-default-features --target wasm32-unknown-unknown -- -D warnings \
+  && cargo clippy --quiet --locked -p size-leptos-hook-bare --target wasm32-unknown-unknown -- -D warnings \
   && cargo test --quiet --locked -p eventsource-wasm-leptos)
 
 step "native tests: parser conformance, server, doc examples"
