@@ -497,10 +497,14 @@ const LEPTOS_APPS = [
 const FRAMEWORKS_DIR = join(root, 'frameworks');
 const FRAMEWORKS_TARGET = join(TARGET_DIR, 'frameworks');
 
-/** The version of `name` in frameworks/Cargo.lock. */
-function lockedCrate(name) {
+/** The version of `dep` that package `pkg` uses, from frameworks/Cargo.lock. */
+function lockedDependency(pkg, dep) {
   const lock = readFileSync(join(FRAMEWORKS_DIR, 'Cargo.lock'), 'utf8');
-  return new RegExp(`\\nname = "${name}"\\nversion = "([^"]+)"`).exec(lock)?.[1] ?? '?';
+  const entry = lock.split('[[package]]').find((p) => p.includes(`\nname = "${pkg}"\n`)) ?? '';
+  // With one version locked, the dependency list names it alone; with several, with its version.
+  const listed = new RegExp(`"${dep}(?: ([^"]+))?"`).exec(entry);
+  if (listed?.[1]) return listed[1];
+  return new RegExp(`\\nname = "${dep}"\\nversion = "([^"]+)"`).exec(lock)?.[1] ?? '?';
 }
 
 function buildLeptosApp(app) {
@@ -537,12 +541,12 @@ async function leptosAppRows() {
   let previous = null;
   for (const { id, app, what, target } of LEPTOS_APPS) {
     const g = growth(app);
-    const feature = previous ? `; this feature costs ${signedKb(g - growth(previous))} over ${LEPTOS_APPS.find((a) => a.app === previous).id}` : '';
+    const feature = previous ? `; this feature costs ${g >= growth(previous) ? '+' : '−'}${kb(Math.abs(g - growth(previous)))} over ${LEPTOS_APPS.find((a) => a.app === previous).id}` : '';
     row({
       id,
       title: title(what),
       ours: `+${kb(g)} (${split(app)}; the app ${kb(built[app].total_gzip)}, without a source ${kb(plain.total_gzip)})`,
-      peers: id === '10a' ? `gloo-net ${lockedCrate('gloo-net')} EventSource (futures API, serde_json) in the same app: +${kb(growth('gloo'))} (${split('gloo')})` : '—',
+      peers: id === '10a' ? `gloo-net ${lockedDependency('size-leptos-gloo', 'gloo-net')} EventSource (futures API, serde_json) in the same app: +${kb(growth('gloo'))} (${split('gloo')})` : '—',
       ratio: target ? g / target : null,
       ratio_note: target ? 'growth / target' : undefined,
       target: target ? `≤ ${kb(target)}` : '—',
