@@ -50,11 +50,24 @@ impl UseEventSourceOptions {
     }
 
     /// The connection's options (default: [`EventSourceOptions::default`]), used for every
-    /// connection the hook opens.
+    /// connection the hook opens: every option of eventsource-wasm, such as the fetch transport
+    /// (feature `fetch`), a retry policy (feature `reconnect`) and `resume`.
     ///
     /// ```
-    /// # use eventsource_wasm_leptos::{EventSourceOptions, UseEventSourceOptions};
-    /// let options = UseEventSourceOptions::new().source(EventSourceOptions::new().with_credentials(true));
+    /// use std::time::Duration;
+    ///
+    /// use eventsource_wasm_leptos::eventsource_wasm::{Resume, RetryPolicy, Transport};
+    /// use eventsource_wasm_leptos::{EventSourceOptions, UseEventSourceOptions};
+    ///
+    /// let options = UseEventSourceOptions::new().source(
+    ///     EventSourceOptions::new()
+    ///         .transport(Transport::Fetch)
+    ///         .method("POST")
+    ///         .header("Authorization", "Bearer token")
+    ///         .body(r#"{"prompt":"hi"}"#)
+    ///         .resume(Resume::get("/chat/42"))
+    ///         .retry(RetryPolicy::new().max_delay(Duration::from_secs(10)).max_retries(Some(20))),
+    /// );
     /// ```
     pub fn source(mut self, options: EventSourceOptions) -> Self {
         self.source = options;
