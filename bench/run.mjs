@@ -485,8 +485,8 @@ async function rustAppRows() {
 // EventSource in the same app as the peer. Built in the frameworks workspace (its lockfile locks
 // the root's wasm-bindgen; its release profile is the npm package's) into target/frameworks,
 // one `cargo build -p` per app so that features are not unified, then wasm-bindgen and
-// scripts/wasm-opt.sh as for row 5a–c. Not measured in a smoke run: six release builds of a
-// Leptos app (LTO, one codegen unit) take 10 minutes or more on two cores when
+// scripts/wasm-opt.sh as for row 5a–c. Not measured in a smoke run: five release builds of a
+// Leptos app (LTO, one codegen unit) take about 6 minutes on two busy cores when
 // target/frameworks is fresh, and the smoke run is part of `npm test`; the apps are type-checked
 // there instead (scripts/test.sh, frameworks/).
 const LEPTOS_APPS = [
@@ -522,7 +522,7 @@ async function leptosAppRows() {
   const title = (what) => `Size: a Leptos 0.8 app using eventsource-wasm-leptos's use_event_source with ${what} — gzipped growth over the same Leptos app without a source (release profile, wasm-bindgen --target web, wasm-opt as for the package; wasm + JS glue, gzip -9)`;
   if (SMOKE) {
     for (const { id, what } of LEPTOS_APPS) {
-      row({ id, title: title(what), status: 'skipped', ours: 'not measured in a smoke run', peers: '—', ratio: null, target: '—', verdict: 'skipped in --smoke: six release builds of a Leptos app take 10 minutes or more on two cores (npm test type-checks the apps instead)' });
+      row({ id, title: title(what), status: 'skipped', ours: 'not measured in a smoke run', peers: '—', ratio: null, target: '—', verdict: 'skipped in --smoke: five release builds of a Leptos app take about 6 minutes on two cores (npm test type-checks the apps instead)' });
     }
     return;
   }

@@ -13,7 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsFile = join(root, 'bench/.work/results.smoke.json');
 const ROWS = ['1a', '1b', '2a', '2b', '3-small', '3-large', '3-comments', '3-crlf', '4', '5', '5a', '5b', '5c', '6a', '6b', '6c', '7', '8', '9', '10a', '10b', '10c'];
 // Rows a smoke run leaves out, each saying why (bench/run.mjs): row 10's release builds of a
-// Leptos app take 10 minutes or more (npm test type-checks those apps instead).
+// Leptos app take about 6 minutes (npm test type-checks those apps instead).
 const SKIPPED_IN_SMOKE = ['10a', '10b', '10c'];
 
 test('npm run bench -- --smoke runs every benchmark on a tiny size', { timeout: 20 * 60_000 }, () => {
