@@ -197,9 +197,9 @@ async function statsUntil(origin, done) {
 /**
  * eventsource-wasm-leptos's hook in examples/leptos: the readyState signal went CONNECTING →
  * OPEN; a new URL (another channel) closes the old connection and opens one to it (an event
- * published there arrives; the demo channel's ticks stop); a URL the browser rejects shows the
- * error in the last-error signal (no panic: the page goes on) and readyState CLOSED with no
- * stream open; back to the demo channel, ticks arrive again.
+ * published there arrives; the demo channel's ticks stop), and the same URL again keeps it; a
+ * URL the browser rejects shows the error in the last-error signal (no panic: the page goes on)
+ * and readyState CLOSED with no stream open; back to the demo channel, ticks arrive again.
  */
 async function checkHook(page, origin) {
   const text = (selector) => page.$eval(selector, (element) => element.textContent.trim()).catch(() => '');
@@ -210,6 +210,11 @@ async function checkHook(page, origin) {
   const switched = await statsUntil(origin, (stats) => stats.total_connections === total + 1 && stats.open_connections === 1);
   assert.deepEqual([switched.total_connections, switched.open_connections], [total + 1, 1], 'a new connection, the old one closed');
   await page.waitForFunction(() => document.querySelector('#state')?.textContent.trim().endsWith('open'));
+  // The same URL again keeps the connection.
+  await page.click('#other');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const same = await statsUntil(origin, () => true);
+  assert.deepEqual([same.total_connections, same.open_connections], [total + 1, 1], 'the same URL again reconnected');
   const response = await fetch(`${origin}/publish`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -110,7 +110,7 @@ impl<T: DeserializeOwned + Clone + Send + Sync + 'static> UseEventSource<T> {
 /// (default `message`), each decoded from JSON into `T`.
 ///
 /// - `url` is a signal (or a plain string): when it changes, the old connection closes and one
-///   opens to the new URL.
+///   opens to the new URL (set to the same URL, it keeps the connection).
 /// - When the component unmounts (its owner is cleaned up) the connection closes.
 /// - A URL the browser rejects does not panic: the error is in
 ///   [`last_error`](UseEventSource::last_error).
@@ -160,11 +160,14 @@ where
         stopped: StoredValue::new(false),
     };
     // Effects run only in the browser (Leptos' `csr`/`hydrate`): on the server nothing opens.
-    Effect::new(move |_| {
+    Effect::new(move |previous: Option<String>| {
         let url = url.get();
-        if !inner.stopped.try_get_value().unwrap_or(true) {
+        // A URL signal set to the URL it had keeps the connection.
+        let same = previous.as_deref() == Some(url.as_str()) && inner.is_connected();
+        if !same && !inner.stopped.try_get_value().unwrap_or(true) {
             inner.connect(&url);
         }
+        url
     });
     on_cleanup(move || inner.disconnect());
     UseEventSource {
@@ -206,6 +209,17 @@ impl<T: Send + Sync> Clone for Inner<T> {
 impl<T: Send + Sync> Copy for Inner<T> {}
 
 impl<T: Send + Sync> Inner<T> {
+    /// Whether a source is open (or reconnecting).
+    fn is_connected(&self) -> bool {
+        self.connection
+            .try_with_value(|connection| {
+                connection
+                    .as_ref()
+                    .is_some_and(|c| c.source.ready_state() != ReadyState::Closed)
+            })
+            .unwrap_or(false)
+    }
+
     /// Closes the connection, if one is open, and frees its listeners.
     fn disconnect(&self) {
         let connection = self.connection.try_update_value(Option::take).flatten();
