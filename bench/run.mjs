@@ -122,7 +122,7 @@ const results = {
 
 /** Runs one part; a failure marks its rows as errors and the run as failed, then goes on. */
 async function part(name, rowIds, fn) {
-  if (ONLY.length && !rowIds.some(([id]) => ONLY.some((o) => id.startsWith(o)))) return;
+  if (ONLY.length && !rowIds.some(([id]) => ONLY.some((o) => byPrefix(id, o)))) return;
   const t0 = performance.now();
   log(`${name}…`);
   try {
@@ -410,7 +410,11 @@ function buildSizeApp(app) {
     env: { ...process.env, CARGO_TARGET_DIR: SIZE_APPS_TARGET },
   });
   const input = join(SIZE_APPS_TARGET, 'wasm32-unknown-unknown/release', `size_app_${app}.wasm`);
-  const out = join(work, 'size-apps', app);
+  return { ...bindAndMeasure(input, join(work, 'size-apps', app)), build_seconds: (performance.now() - t0) / 1000 };
+}
+
+/** `wasm-bindgen --target web` and scripts/wasm-opt.sh on a release wasm; its gzipped sizes. */
+function bindAndMeasure(input, out) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   // One output name for every app, so that file names in the glue do not differ between them.
@@ -425,7 +429,6 @@ function buildSizeApp(app) {
     wasm_gzip: wasmGzip,
     glue_gzip: glueGzip,
     total_gzip: wasmGzip + glueGzip,
-    build_seconds: (performance.now() - t0) / 1000,
   };
 }
 
@@ -474,6 +477,84 @@ async function rustAppRows() {
       met,
       verdict,
     });
+  }
+}
+
+// Row 11: what eventsource-wasm-leptos's `use_event_source` costs a Leptos 0.8 app, per feature
+// set, as the gzipped growth over the same app without a source (frameworks/size-apps: `plain`
+// renders the same list, status and error from signals nobody writes), and gloo-net's
+// EventSource in the same app as the peer. Built in the frameworks workspace (its lockfile locks
+// the root's wasm-bindgen; its release profile is the npm package's) into target/frameworks,
+// one `cargo build -p` per app so that features are not unified, then wasm-bindgen and
+// scripts/wasm-opt.sh as for row 5a–c. Not measured in a smoke run: five release builds of a
+// Leptos app (LTO, one codegen unit) take about 6 minutes on two busy cores when
+// target/frameworks is fresh, and the smoke run is part of `npm test`; the apps are type-checked
+// there instead (scripts/test.sh, frameworks/).
+const LEPTOS_APPS = [
+  { id: '11a', app: 'hook-bare', what: "the browser's EventSource only (`default-features = false`)", target: 10_000 },
+  { id: '11b', app: 'hook-fetch', what: '+ the `fetch` feature (a header, Transport::Fetch)' },
+  { id: '11c', app: 'hook-reconnect', what: '+ the `reconnect` feature (a RetryPolicy; every feature but `js`)' },
+];
+const FRAMEWORKS_DIR = join(root, 'frameworks');
+const FRAMEWORKS_TARGET = join(TARGET_DIR, 'frameworks');
+
+/** The version of `dep` that package `pkg` uses, from frameworks/Cargo.lock. */
+function lockedDependency(pkg, dep) {
+  const lock = readFileSync(join(FRAMEWORKS_DIR, 'Cargo.lock'), 'utf8');
+  const entry = lock.split('[[package]]').find((p) => p.includes(`\nname = "${pkg}"\n`)) ?? '';
+  // With one version locked, the dependency list names it alone; with several, with its version.
+  const listed = new RegExp(`"${dep}(?: ([^"]+))?"`).exec(entry);
+  if (listed?.[1]) return listed[1];
+  return new RegExp(`\\nname = "${dep}"\\nversion = "([^"]+)"`).exec(lock)?.[1] ?? '?';
+}
+
+function buildLeptosApp(app) {
+  const t0 = performance.now();
+  const pkg = `size-leptos-${app}`;
+  sh('cargo', ['build', '--quiet', '--locked', '--release', '--target', 'wasm32-unknown-unknown', '-p', pkg], {
+    cwd: FRAMEWORKS_DIR,
+    env: { ...process.env, CARGO_TARGET_DIR: FRAMEWORKS_TARGET },
+  });
+  const input = join(FRAMEWORKS_TARGET, 'wasm32-unknown-unknown/release', `${pkg}.wasm`);
+  return { ...bindAndMeasure(input, join(work, 'size-leptos', app)), build_seconds: (performance.now() - t0) / 1000 };
+}
+
+async function leptosAppRows() {
+  const title = (what) => `Size: a Leptos 0.8 app using eventsource-wasm-leptos's use_event_source with ${what} — gzipped growth over the same Leptos app without a source (release profile, wasm-bindgen --target web, wasm-opt as for the package; wasm + JS glue, gzip -9)`;
+  if (SMOKE) {
+    for (const { id, what } of LEPTOS_APPS) {
+      row({ id, title: title(what), status: 'skipped', ours: 'not measured in a smoke run', peers: '—', ratio: null, target: '—', verdict: 'skipped in --smoke: five release builds of a Leptos app take about 6 minutes on two cores (npm test type-checks the apps instead)' });
+    }
+    return;
+  }
+  if (profileSections(join(FRAMEWORKS_DIR, 'Cargo.toml')) !== profileSections(join(root, 'Cargo.toml'))) {
+    throw new Error('the [profile.*] sections of frameworks/Cargo.toml differ from the root Cargo.toml\'s (the apps must be built like the npm package): copy them over');
+  }
+  const built = {};
+  for (const app of ['plain', 'gloo', ...LEPTOS_APPS.map((a) => a.app)]) {
+    built[app] = buildLeptosApp(app);
+    log(`  leptos ${app}: ${kb(built[app].total_gzip)} gz (wasm ${kb(built[app].wasm_gzip)}, glue ${kb(built[app].glue_gzip)}), built in ${fix(built[app].build_seconds, 0)} s`);
+  }
+  results.raw.size_leptos_apps = { about: 'frameworks/size-apps: a Leptos 0.8 (csr) app built with the npm package\'s release profile, wasm-bindgen --target web, scripts/wasm-opt.sh; gzip -9 of the wasm and of the JS glue; growth = app − plain', apps: built };
+  const plain = built.plain;
+  const growth = (app) => built[app].total_gzip - plain.total_gzip;
+  const split = (app) => `wasm +${kb(built[app].wasm_gzip - plain.wasm_gzip)}, glue +${kb(built[app].glue_gzip - plain.glue_gzip)}`;
+  let previous = null;
+  for (const { id, app, what, target } of LEPTOS_APPS) {
+    const g = growth(app);
+    const feature = previous ? `; this feature costs ${g >= growth(previous) ? '+' : '−'}${kb(Math.abs(g - growth(previous)))} over ${LEPTOS_APPS.find((a) => a.app === previous).id}` : '';
+    row({
+      id,
+      title: title(what),
+      ours: `+${kb(g)} (${split(app)}; the app ${kb(built[app].total_gzip)}, without a source ${kb(plain.total_gzip)})`,
+      peers: id === '11a' ? `gloo-net ${lockedDependency('size-leptos-gloo', 'gloo-net')} EventSource (futures API, serde_json) in the same app: +${kb(growth('gloo'))} (${split('gloo')})` : '—',
+      ratio: target ? g / target : null,
+      ratio_note: target ? 'growth / target' : undefined,
+      target: target ? `≤ ${kb(target)}` : '—',
+      met: target ? g <= target : undefined,
+      verdict: (target ? (g <= target ? 'met' : `missed by ${kb(g - target)}`) : 'no target (the row shows the feature\'s cost)') + feature,
+    });
+    previous = app;
   }
 }
 
@@ -1274,8 +1355,13 @@ const ROWS = [
   ['8', 'Start-up: inline entry vs. default entry'],
   ['9', 'Batched delivery (onBatch), small events'],
   ['10', 'Shared connection: 8 tabs on one stream'],
+  ['11a', "Size, Leptos app: use_event_source, browser's EventSource only"],
+  ['11b', 'Size, Leptos app: + fetch'],
+  ['11c', 'Size, Leptos app: + reconnect'],
 ];
-const pick = (...ids) => ROWS.filter(([id]) => ids.some((p) => id.startsWith(p)));
+// A prefix names whole rows: '1' is 1a and 1b, not 10 or 11a.
+const byPrefix = (id, p) => id.startsWith(p) && !/\d/.test(id.charAt(p.length));
+const pick = (...ids) => ROWS.filter(([id]) => ids.some((p) => byPrefix(id, p)));
 
 const started = performance.now();
 mkdirSync(work, { recursive: true });
@@ -1286,6 +1372,7 @@ await part('bench page and peer bundles', pick('1a', '1b', '2', '4', '5', '6', '
 });
 if (pageReady) await part('row 5: size of the npm package', ROWS.filter(([id]) => id === '5'), sizeRow);
 await part('row 5a–c: size of three Rust apps', pick('5a', '5b', '5c'), rustAppRows);
+await part('row 11a–c: size of a Leptos app using the hook', pick('11'), leptosAppRows);
 await part('row 3: Rust parser (criterion)', pick('3'), parserRows);
 
 let browser;
@@ -1345,7 +1432,7 @@ agent.destroy();
 
 // Every row, in order (a part that failed before adding its rows has marked them).
 for (const [id, title] of ROWS) {
-  if (ONLY.length && !ONLY.some((o) => id.startsWith(o))) continue;
+  if (ONLY.length && !ONLY.some((o) => byPrefix(id, o))) continue;
   if (!results.rows.some((r) => r.id === id)) {
     results.rows.push({ id, title, status: 'error', ours: '—', peers: '—', ratio: null, target: '—', verdict: 'not measured' });
     results.failures.push({ part: id, error: 'not measured' });

@@ -19,8 +19,9 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # 2. wasm-bindgen-cli, at exactly the version Cargo.lock pins (they must match). It also builds
-#    examples/rust-wasm-bindgen (a workspace member) and examples/leptos (whose own lockfile
-#    locks the same version; tests/examples/readme-rust.test.mjs checks).
+#    examples/rust-wasm-bindgen (a workspace member) and examples/leptos (in the frameworks/
+#    workspace, whose own lockfile locks the same version; tests/examples/readme-rust.test.mjs
+#    checks).
 wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [ -z "$wb_version" ]; then echo "[setup] cannot read the wasm-bindgen version from Cargo.lock" >&2; exit 1; fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then

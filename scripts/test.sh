@@ -2,7 +2,7 @@
 # The whole suite: lints, native tests, the build, browser tests of the Rust API (wasm-pack in
 # headless Chromium, the chaos test also in Firefox ESR), JS tests of the packed npm package,
 # the TypeScript types and the README's snippets, an end-to-end test of the demo page, the
-# examples (built and run; the Leptos one type-checked), and a smoke run of the benchmarks.
+# examples (built and run; the Yew and Dioxus ones type-checked), and a smoke run of the benchmarks.
 # Starts (and stops) the companion server itself.
 #
 # Environment: SSE_TEST_PORT (companion server, default 18787), SSE_RUNNER_PORT (the
@@ -31,13 +31,19 @@ cargo clippy --quiet -p sse-server --all-targets -- -D warnings
 cargo clippy --quiet -p rust-wasm-bindgen-example --target wasm32-unknown-unknown -- -D warnings
 node scripts/check-architecture.mjs
 
-# A workspace of its own (Leptos stays out of our Cargo.lock), with its own target folder. Only
-# type-checked: a full build takes about 8 minutes on two cores; this check about 5 fresh (3 of
-# CPU), a second or two warm.
-step "examples/leptos: format and cargo clippy (wasm32), in its own workspace"
-(cd examples/leptos && cargo fmt --check \
-  && CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/leptos" \
-    cargo clippy --quiet --locked --target wasm32-unknown-unknown -- -D warnings)
+# The frameworks workspace (frameworks/: the Leptos hook crate eventsource-wasm-leptos and the
+# Leptos, Yew and Dioxus examples; Leptos, Yew and Dioxus stay out of our Cargo.lock), with its
+# own target folder. Type-checked for wasm32 with the row-10 size apps of the benchmarks; the hook
+# again without its default features, as size-leptos-hook-bare uses it (Leptos's features are
+# the workspace's, so Leptos is not checked twice); the hook tested natively (its doc examples,
+# and tests/server.rs: on the server, as in server-side rendering, it connects nothing and does
+# not panic). The Leptos example is also built and run in Chromium by tests/examples/.
+step "frameworks/: format, cargo clippy (wasm32) and the hook's native tests, in its own workspace"
+(cd frameworks && cargo fmt --all --check \
+  && export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/frameworks" \
+  && cargo clippy --quiet --locked --workspace --target wasm32-unknown-unknown -- -D warnings \
+  && cargo clippy --quiet --locked -p size-leptos-hook-bare --target wasm32-unknown-unknown -- -D warnings \
+  && cargo test --quiet --locked -p eventsource-wasm-leptos)
 
 step "native tests: parser conformance, server, doc examples"
 # (Not npm/, the wasm-only wrapper: with it, cargo would unify the crate's `js` feature into

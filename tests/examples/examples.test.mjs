@@ -30,8 +30,11 @@ const TICK = /^(worker |sw )?tick \d+$/;
  * `script`: an npm script that must print ticks and exit; `ssr`: a server whose page must
  * contain a tick rendered on the server; `dev`: also checked under `npm run dev`; `cargo`: a
  * Rust example (its package in the workspace), built with cargo and wasm-bindgen instead of
- * npm; `stop`: a button that must close the connection (the server counts no open stream
- * afterwards, and no more ticks arrive).
+ * npm; `workspace`: a Cargo workspace other than the root's (frameworks/, target folder
+ * target/frameworks), `profile`: its Cargo profile (`dev` for the Leptos app: a release build of
+ * Leptos takes minutes more); `stop`: a button that must close the connection (the server counts
+ * no open stream afterwards, and no more ticks arrive); `hook`: the checks of
+ * eventsource-wasm-leptos's hook (see checkHook).
  */
 const EXAMPLES = {
   vite: { serve: 'dist', lists: ['#page', '#worker'], dev: true },
@@ -46,11 +49,13 @@ const EXAMPLES = {
   deno: { script: 'start' },
   bun: { script: 'start' },
   'rust-wasm-bindgen': { cargo: 'rust-wasm-bindgen-example', serve: '.', lists: ['#events', '#stream'], stop: '#stop' },
+  leptos: { cargo: 'leptos-example', workspace: 'frameworks', profile: 'dev', serve: '.', lists: ['#events'], hook: true, stop: '#listening' },
 };
 
 /** Examples checked elsewhere, and how. */
 const CHECKED_ELSEWHERE = {
-  leptos: 'scripts/test.sh: cargo clippy --target wasm32-unknown-unknown (a type check; a full build is too slow)',
+  yew: 'scripts/test.sh: cargo clippy --target wasm32-unknown-unknown in frameworks/ (a type check; a full build is too slow)',
+  dioxus: 'scripts/test.sh: cargo clippy --target wasm32-unknown-unknown in frameworks/ (a type check; a full build is too slow)',
 };
 
 const run = promisify(execFile);
@@ -163,15 +168,70 @@ function exec(command, args, options) {
  * A Rust example as its README builds it: cargo (into target/examples, apart from the npm
  * package's build) and `wasm-bindgen --target web` into the copy's dist/.
  */
-async function buildRust(pkg, dir) {
-  const targetDir = join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'examples');
-  await exec('cargo', ['build', '--quiet', '--locked', '--release', '--target', 'wasm32-unknown-unknown', '-p', pkg], {
-    cwd: root,
+async function buildRust({ cargo: pkg, workspace, profile = 'release' }, dir) {
+  const targetDir = join(process.env.CARGO_TARGET_DIR || join(root, 'target'), workspace ?? 'examples');
+  await exec('cargo', ['build', '--quiet', '--locked', '--profile', profile, '--target', 'wasm32-unknown-unknown', '-p', pkg], {
+    cwd: workspace ? join(root, workspace) : root,
     env: { ...process.env, CARGO_TARGET_DIR: targetDir },
     timeout: 900_000,
   });
-  const wasm = join(targetDir, 'wasm32-unknown-unknown/release', `${pkg.replaceAll('-', '_')}.wasm`);
+  // A library's .wasm is named with underscores, a binary's as its package.
+  const out = join(targetDir, 'wasm32-unknown-unknown', profile === 'dev' ? 'debug' : profile);
+  const wasm = [pkg, pkg.replaceAll('-', '_')].map((name) => join(out, `${name}.wasm`)).find(existsSync);
+  assert.ok(wasm, `cargo wrote no ${pkg}.wasm into ${out}`);
   await exec('wasm-bindgen', ['--target', 'web', '--out-dir', join(dir, 'dist'), wasm]);
+}
+
+/** Polls /stats until `done(stats)` (5 s at most); returns the last stats. */
+async function statsUntil(origin, done) {
+  let stats;
+  for (let i = 0; i < 50; i++) {
+    stats = await (await fetch(`${origin}/stats`)).json();
+    if (done(stats)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return stats;
+}
+
+/**
+ * eventsource-wasm-leptos's hook in examples/leptos: the readyState signal went CONNECTING →
+ * OPEN; a new URL (another channel) closes the old connection and opens one to it (an event
+ * published there arrives; the demo channel's ticks stop), and the same URL again keeps it; a
+ * URL the browser rejects shows the error in the last-error signal (no panic: the page goes on)
+ * and readyState CLOSED with no stream open; back to the demo channel, ticks arrive again.
+ */
+async function checkHook(page, origin) {
+  const text = (selector) => page.$eval(selector, (element) => element.textContent.trim()).catch(() => '');
+  const items = () => page.$$eval('#events li', (lis) => lis.map((li) => li.textContent.trim()));
+  assert.equal(await text('#state'), 'connecting → open', 'the readyState signal');
+  const { total_connections: total } = await statsUntil(origin, (stats) => stats.open_connections === 1);
+  await page.click('#other');
+  const switched = await statsUntil(origin, (stats) => stats.total_connections === total + 1 && stats.open_connections === 1);
+  assert.deepEqual([switched.total_connections, switched.open_connections], [total + 1, 1], 'a new connection, the old one closed');
+  await page.waitForFunction(() => document.querySelector('#state')?.textContent.trim().endsWith('open'));
+  // The same URL again keeps the connection.
+  await page.click('#other');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const same = await statsUntil(origin, () => true);
+  assert.deepEqual([same.total_connections, same.open_connections], [total + 1, 1], 'the same URL again reconnected');
+  const response = await fetch(`${origin}/publish`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ channel: 'other', event: 'tick', data: { n: 1000000 } }),
+  });
+  assert.equal(response.status, 200, await response.text());
+  await page.waitForFunction(() => [...document.querySelectorAll('#events li')].some((li) => li.textContent.trim() === 'tick 1000000'), null, { timeout: 5000 });
+  await new Promise((resolve) => setTimeout(resolve, 500)); // five ticks of the demo channel
+  assert.equal((await items()).at(-1), 'tick 1000000', 'no demo tick after the switch');
+  await page.click('#bad');
+  await page.waitForSelector('#error', { timeout: 5000 });
+  assert.match(await text('#error'), /not a valid EventSource URL/);
+  assert.match(await text('#state'), /closed$/);
+  const closed = await statsUntil(origin, (stats) => stats.open_connections === 0);
+  assert.equal(closed.open_connections, 0, 'the bad URL left a stream open');
+  await page.click('#demo');
+  await page.waitForFunction(() => /^tick \d+$/.test(document.querySelector('#events li:last-child')?.textContent.trim() ?? '') &&
+    document.querySelector('#events li:last-child').textContent.trim() !== 'tick 1000000', null, { timeout: 5000 });
 }
 
 /** Clicks `button`; then the server must count no open stream, and the lists must stay as they are. */
@@ -190,7 +250,7 @@ async function checkStop(page, { lists, stop }, origin) {
   assert.equal(await count(), before, `${stop}: ticks still arrive`);
 }
 
-async function checkPage({ lists, stop }, origin) {
+async function checkPage({ lists, stop, hook }, origin) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
@@ -219,6 +279,7 @@ async function checkPage({ lists, stop }, origin) {
       const items = await page.$$eval(`${list} li`, (lis) => lis.map((li) => li.textContent.trim()));
       assert.ok(items.filter((text) => TICK.test(text)).length >= 2, `${list}: ${items.join(' | ')}`);
     }
+    if (hook) await checkHook(page, origin);
     if (stop) await checkStop(page, { lists, stop }, origin);
     assert.deepEqual(problems, [], 'no errors or warnings in the page');
   } finally {
@@ -238,7 +299,7 @@ describe('examples', () => {
       const dir = join(work, name);
       cpSync(join(root, 'examples', name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist|pkg|target)$/.test(src) });
       if (how.cargo) {
-        await buildRust(how.cargo, dir);
+        await buildRust(how, dir);
         const stop = await serve(join(dir, how.serve));
         try {
           await checkPage(how, ORIGIN);

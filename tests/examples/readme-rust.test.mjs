@@ -44,8 +44,8 @@ test("README.md lists the example's dependencies", () => {
   assert.deepEqual(listed.slice(1), expected);
 });
 
-test("the Leptos example locks the root's wasm-bindgen (the CLI CI installs)", () => {
+test("the frameworks workspace (the Leptos hook and examples) locks the root's wasm-bindgen (the CLI CI installs)", () => {
   const locked = (lock) => /\nname = "wasm-bindgen"\nversion = "([^"]+)"/.exec(lock)?.[1];
-  const [leptos, ours] = [locked(read('examples/leptos/Cargo.lock')), locked(read('Cargo.lock'))];
-  assert.equal(leptos, ours, `examples/leptos/Cargo.lock locks wasm-bindgen ${leptos}, Cargo.lock ${ours}: copy Cargo.lock into examples/leptos/ and run \`cargo tree\` there (it keeps the versions locked and adds Leptos's)`);
+  const [frameworks, ours] = [locked(read('frameworks/Cargo.lock')), locked(read('Cargo.lock'))];
+  assert.equal(frameworks, ours, `frameworks/Cargo.lock locks wasm-bindgen ${frameworks}, Cargo.lock ${ours}: in frameworks/, run \`cargo update -p wasm-bindgen --precise ${ours}\``);
 });

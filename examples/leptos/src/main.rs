@@ -1,11 +1,13 @@
-//! A Leptos 0.8 (client-side rendering) component that opens an `EventSource` when it is
-//! created, shows the companion server's `tick` events through a signal, and closes the
-//! connection when it is unmounted.
-use eventsource_wasm::EventSource;
+//! A Leptos 0.8 (client-side rendering) app on `eventsource-wasm-leptos`'s `use_event_source`:
+//! the companion server's `tick` events in a bounded list, the readyState and the last error as
+//! signals, a reactive URL (the buttons switch channels: the hook closes the old connection and
+//! opens one to the new URL), and the connection closed when the component unmounts (the
+//! checkbox).
+use eventsource_wasm_leptos::{use_event_source, ReadyState, UseEventSourceOptions};
 use leptos::prelude::*;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct Tick {
     n: u64,
 }
@@ -13,54 +15,48 @@ struct Tick {
 /// How many ticks the list keeps.
 const KEEP: usize = 10;
 
-/// The latest ticks from `url`, and the error that ended the stream, if any.
+/// The latest ticks from `url`, the readyStates seen, and the last error.
 #[component]
-fn Ticks(#[prop(into)] url: String) -> impl IntoView {
-    let (ticks, set_ticks) = signal(Vec::<u64>::new());
-    let (error, set_error) = signal(None::<String>);
-
-    match EventSource::new(&url) {
-        Ok(source) => {
-            let listeners = [
-                source.on_json::<Tick>("tick", move |tick, _event| match tick {
-                    Ok(tick) => set_ticks.update(|ticks| {
-                        ticks.push(tick.n);
-                        let excess = ticks.len().saturating_sub(KEEP);
-                        ticks.drain(..excess);
-                    }),
-                    Err(bad) => set_error.set(Some(format!("bad tick: {bad}"))),
-                }),
-                source.on_error(move |event| {
-                    if event.is_fatal() {
-                        set_error.set(Some(format!("gave up: {}", event.message())));
-                    } // else the browser is reconnecting
-                }),
-            ];
-            // Leptos 0.8's `on_cleanup` wants `Send + Sync`, which the source and its listener
-            // handles are on wasm32. On unmount: close the connection (which also ends any
-            // stream of it, so a task consuming one returns) and drop the handles.
-            on_cleanup(move || {
-                source.close();
-                drop(listeners);
-            });
-        }
-        Err(bad) => set_error.set(Some(bad.to_string())),
-    }
+fn Ticks(#[prop(into)] url: Signal<String>) -> impl IntoView {
+    let ticks = use_event_source::<Tick>(
+        url,
+        UseEventSourceOptions::new()
+            .event_type("tick")
+            .capacity(KEEP),
+    );
+    // Every readyState the signal took, in order ("connecting → open").
+    let (seen, set_seen) = signal(Vec::<&'static str>::new());
+    Effect::new(move |_| {
+        let state = match ticks.ready_state.get() {
+            ReadyState::Connecting => "connecting",
+            ReadyState::Open => "open",
+            _ => "closed",
+        };
+        set_seen.update(|seen| {
+            if seen.last() != Some(&state) {
+                seen.push(state);
+            }
+        });
+    });
 
     view! {
+        <p id="state">{move || seen.get().join(" → ")}</p>
         <ul id="events">
-            <For each=move || ticks.get() key=|n| *n let:n>
-                <li>"tick " {n}</li>
+            <For each=move || ticks.events.get() key=|tick| tick.n let:tick>
+                <li>"tick " {tick.n}</li>
             </For>
         </ul>
-        {move || error.get().map(|message| view! { <p class="error">{message}</p> })}
+        {move || {
+            ticks.last_error.get().map(|error| view! { <p id="error" class="error">{error.to_string()}</p> })
+        }}
     }
 }
 
-/// Unchecking the box unmounts `<Ticks>`, whose `on_cleanup` closes the connection.
+/// Unchecking the box unmounts `<Ticks>`: the hook closes its connection.
 #[component]
 fn App() -> impl IntoView {
     let (listening, set_listening) = signal(true);
+    let (url, set_url) = signal("/events".to_string());
     view! {
         <h1>"Ticks"</h1>
         <label>
@@ -72,8 +68,13 @@ fn App() -> impl IntoView {
             />
             " listening"
         </label>
+        <button id="demo" on:click=move |_| set_url.set("/events".into())>"demo channel"</button>
+        <button id="other" on:click=move |_| set_url.set("/events?channel=other".into())>
+            "other channel"
+        </button>
+        <button id="bad" on:click=move |_| set_url.set("http://[::1".into())>"a bad URL"</button>
         <Show when=move || listening.get()>
-            <Ticks url="/events" />
+            <Ticks url=url />
         </Show>
     }
 }
