@@ -33,7 +33,7 @@ node scripts/check-architecture.mjs
 
 # The frameworks workspace (frameworks/: the Leptos hook crate eventsource-wasm-leptos and the
 # Leptos, Yew and Dioxus examples; Leptos, Yew and Dioxus stay out of our Cargo.lock), with its
-# own target folder. Type-checked for wasm32 with the row-10 size apps of the benchmarks; the hook
+# own target folder. Type-checked for wasm32 with the row-11 size apps of the benchmarks; the hook
 # again without its default features, as size-leptos-hook-bare uses it (Leptos's features are
 # the workspace's, so Leptos is not checked twice); the hook tested natively (its doc examples,
 # and tests/server.rs: on the server, as in server-side rendering, it connects nothing and does
