@@ -404,6 +404,36 @@ describe('onJson with an async schema when the source closes', () => {
     });
   }
 
+  test('a fatal error: the events before it are delivered first, then the fatal error, then close', async () => {
+    const r = await run(async (lib, z, v, sleep, until, [finish]) => {
+      const channel = 'drain-fatal-' + Math.random();
+      // A stream cut short before `done` is truncated; `maxRetries: 0` gives up at once.
+      const es = new lib.EventSource('/events?channel=' + channel, {
+        transport: 'fetch', closeOn: 'done', retry: { maxRetries: 0 },
+      });
+      await until('open', () => es.readyState === 1);
+      const log = [];
+      const Slow = { '~standard': { version: 1, vendor: 'test', validate: (value) => sleep(2 + (value % 5)).then(() => ({ value })) } };
+      es.onJson('message', (value) => log.push(value), { schema: Slow });
+      es.addEventListener('error', (e) => log.push(`error:${e.kind}:${e.fatal}:${es.readyState}`));
+      const closed = new Promise((resolve) => es.addEventListener('close', (e) => {
+        log.push(`close:${e.reason}`);
+        resolve();
+      }));
+      // eslint-disable-next-line no-eval
+      await eval(finish)(channel, 30, false);
+      await until('a first value', () => log.length >= 1);
+      const outage = await fetch('/admin/outage?ms=200', { method: 'POST' });
+      if (outage.status !== 200) throw new Error('outage: ' + outage.status);
+      await closed;
+      await sleep(50);
+      await sleep(250); // the outage is over for the next tests
+      return log;
+    }, [finish]);
+    const values = Array.from({ length: 30 }, (_, i) => i + 1);
+    assert.deepEqual(r, [...values, 'error:truncated:true:2', 'close:error']);
+  });
+
   test('close() while validations are pending drops them: nothing is delivered after it, no close event', async () => {
     const r = await run(async (lib, z, v, sleep, until, [openDrain, finish]) => {
       // eslint-disable-next-line no-eval
