@@ -87,16 +87,25 @@ export function to_promise(value) {
   return resolve(value);
 }
 
+function cancellable(run) {
+  let cancel;
+  const promise = new PromiseClass((settle, fail) => {
+    cancel = settle;
+    run(settle, fail);
+  });
+  return [promise, cancel];
+}
+
 export function pending_of(value) {
   let then;
   try {
     if (value instanceof PromiseClass) then = promiseThen;
     else if (value !== null && (typeof value === 'object' || typeof value === 'function')) then = value.then;
   } catch (error) {
-    return new PromiseClass((settle, fail) => fail(error));
+    return cancellable((settle, fail) => fail(error));
   }
   if (typeof then !== 'function') return undefined;
-  return new PromiseClass((settle, fail) => then.call(value, settle, fail));
+  return cancellable((settle, fail) => then.call(value, settle, fail));
 }
 
 export function has_platform_event_source() {
@@ -140,7 +149,7 @@ extern "C" {
     fn resolve(value: &JsValue) -> Result<Promise, JsValue>;
     #[cfg(feature = "js")]
     #[wasm_bindgen(catch)]
-    fn pending_of(value: &JsValue) -> Result<Option<Promise>, JsValue>;
+    fn pending_of(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch)]
     fn has_platform_event_source() -> Result<bool, JsValue>;
     #[wasm_bindgen(catch)]
@@ -224,13 +233,33 @@ pub(crate) fn to_promise(value: &JsValue) -> Result<Promise, JsValue> {
     resolve(value)
 }
 
+/// A fresh promise that follows a caller's promise, and the function that settles it early.
+#[cfg(feature = "js")]
+pub(crate) struct Pending {
+    /// Settles as the caller's promise does, unless cancelled first.
+    pub(crate) promise: js_sys::Promise,
+    /// Resolves `promise` with `undefined` at once (a no-op once it settled): whoever awaits it
+    /// stops waiting, and nothing of ours stays attached to a promise that never settles.
+    pub(crate) cancel: js_sys::Function,
+}
+
 #[cfg(feature = "js")]
 /// If `value` is a promise or another thenable: a fresh promise (made with the `Promise`
-/// captured at load) that settles as `value` does. A promise is followed through the built-in
-/// `then` captured at load (never an own `then`); whatever throws meanwhile (a `then` getter, a
-/// thenable's `then`) becomes a rejection. `None` for any other value (a synchronous result).
-pub(crate) fn pending(value: &JsValue) -> Result<Option<Promise>, JsValue> {
-    pending_of(value)
+/// captured at load) that settles as `value` does, with its canceller. A promise is followed
+/// through the built-in `then` captured at load (never an own `then`); whatever throws meanwhile
+/// (a `then` getter, a thenable's `then`) becomes a rejection. `None` for any other value (a
+/// synchronous result).
+pub(crate) fn pending(value: &JsValue) -> Result<Option<Pending>, JsValue> {
+    let pair = pending_of(value)?;
+    if pair.is_undefined() {
+        return Ok(None);
+    }
+    // Our own `[promise, cancel]`, made above.
+    let pair: js_sys::Array = pair.unchecked_into();
+    Ok(Some(Pending {
+        promise: pair.get(0).unchecked_into(),
+        cancel: pair.get(1).unchecked_into(),
+    }))
 }
 
 /// Whether the platform has its own `EventSource` (captured when this module loaded) and the

@@ -74,6 +74,7 @@ impl JsEventSource {
             released: Cell::new(false),
             closed_handlers: RefCell::new(Vec::new()),
             _close_watch: RefCell::new(None),
+            drain: RefCell::new(None),
         });
         let weak = Rc::downgrade(&core);
         let watch = core.source.watch_close(move || {
@@ -167,9 +168,11 @@ impl JsEventSource {
         self.core.source.last_event_id()
     }
 
-    /// Closes the connection: no reconnect, no further events. Idempotent.
+    /// Closes the connection: no reconnect, no further events (not even the `onJson`
+    /// validations still pending, or a `close` event held for them). Idempotent.
     pub fn close(&self) {
         self.core.source.close();
+        self.core.cut_short();
     }
 
     /// Adds a listener, with EventTarget semantics: the same (type, listener, capture) is added

@@ -14,6 +14,7 @@ use crate::intrinsics::to_dom_string;
 use crate::support::{error_message, json_parse};
 use crate::{EventSource, Listener, ReadyState};
 
+use super::drain::Drain;
 use super::schema::Validated;
 use super::snippets::retarget;
 use super::{define_properties, descriptors, report, type_error};
@@ -39,6 +40,15 @@ pub(super) struct Entry {
     pub(super) capture: bool,
     pub(super) once: bool,
     pub(super) _abort: Option<EventListener>,
+}
+
+impl Drop for Entry {
+    /// An `onJson` registration with a schema that leaves stops waiting for its validator.
+    fn drop(&mut self) {
+        if let Callback::Validated(listener) = &self.callback {
+            listener.cancel();
+        }
+    }
 }
 
 /// Strong references held while the source can still deliver events to a listener.
@@ -68,6 +78,8 @@ pub(super) struct Core {
     /// `None`: assigned `null` after close().
     pub(super) closed_handlers: RefCell<Vec<(String, Option<Function>)>>,
     pub(super) _close_watch: RefCell<Option<Listener>>,
+    /// The source closed by itself while `onJson` validations were pending: the end waits.
+    pub(super) drain: RefCell<Option<Drain>>,
 }
 
 impl Core {
@@ -79,7 +91,8 @@ impl Core {
     /// Keeps the wrapper alive while it is open and has listeners, as the HTML standard asks of
     /// `EventSource`; lets it be collected otherwise.
     pub(super) fn update_retention(&self) {
-        let keep = !self.closed.get() && !self.entries.borrow().is_empty();
+        let open = !self.closed.get() || self.drain.borrow().is_some();
+        let keep = open && !self.entries.borrow().is_empty();
         let held = self.strong.borrow().is_some();
         if keep && !held {
             if let Some(this) = self.weak_this() {
@@ -172,10 +185,16 @@ impl Core {
         drop(hook);
     }
 
-    /// The source closed for good: release listeners and the wrapper (once no dispatch runs).
-    pub(super) fn on_closed(&self) {
+    /// The source closed for good: release listeners and the wrapper (once no dispatch runs
+    /// and no validation the end waits for is pending: `drain.rs`).
+    pub(super) fn on_closed(self: &Rc<Self>) {
         self.closed.set(true);
-        if self.depth.get() == 0 {
+        self.drain_on_close();
+    }
+
+    /// Releases the listeners of the closed source unless a dispatch runs or the end waits.
+    pub(super) fn release_when_idle(&self) {
+        if self.closed.get() && self.depth.get() == 0 && self.drain.borrow().is_none() {
             self.release();
         }
     }
@@ -204,7 +223,7 @@ impl Core {
         self.update_retention();
     }
 
-    pub(super) fn dispatch_native(&self, event_type: &str, event: &web_sys::Event) {
+    pub(super) fn dispatch_native(self: &Rc<Self>, event_type: &str, event: &web_sys::Event) {
         if event_type == "error"
             && !Reflect::has(event, &"kind".into()).unwrap_or(false)
             && !event.is_instance_of::<web_sys::MessageEvent>()
@@ -232,7 +251,9 @@ impl Core {
                 ]),
             );
         }
-        self.dispatch(event_type, event);
+        if !self.hold(event_type, event) {
+            self.dispatch(event_type, event);
+        }
     }
 
     /// Calls the listeners of `event_type` in registration order with `event`, whose `target`
@@ -246,9 +267,7 @@ impl Core {
         self.depth.set(self.depth.get().saturating_add(1));
         self.call_listeners(event_type, event, &this);
         self.depth.set(self.depth.get().saturating_sub(1));
-        if self.depth.get() == 0 && self.closed.get() {
-            self.release();
-        }
+        self.release_when_idle();
     }
 
     /// The listener loop of [`dispatch`](Self::dispatch).

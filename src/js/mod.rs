@@ -12,10 +12,12 @@
 //!   unsubscribe functions.
 //! - `batch`: `onBatch()`.
 //! - `schema`: `onJson(type, callback, { schema })`, data checked by a Standard Schema validator.
+//! - `drain`: the end of a source that closed by itself waits for the validations still pending.
 //! - `types`: the TypeScript declarations wasm-bindgen cannot derive.
 //! - `snippets`: the inline JavaScript of `batch`, `event_target` and `parser`, one module.
 
 mod batch;
+mod drain;
 mod event_source;
 mod event_target;
 mod options;

@@ -8,19 +8,23 @@
 //!
 //! One registration delivers in arrival order: while a promise from `validate()` is pending,
 //! later events wait in its queue, and the callback (or the error) for each runs only after the
-//! one before. Nothing is delivered once the registration is gone (its unsubscribe function ran,
-//! or the source closed and released its listeners).
+//! one before. Nothing is delivered once the registration is gone: its unsubscribe function
+//! ran, `close()` was called, or the source released its listeners. When the source closes by
+//! itself (`closeOn` completed the stream, or a fatal error), the events that arrived before are
+//! still checked and delivered, and the fatal `error` and `close` events wait for them
+//! (`drain.rs`, which bounds the wait). A registration that leaves cancels the promise it waits
+//! on (`Pending::cancel`), so a validator that never settles holds nothing of ours.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::intrinsics::pending;
+use crate::intrinsics::{pending, Pending};
 use crate::support::{error_message, json_parse, prop};
 
 use super::event_target::{Callback, Core};
@@ -91,6 +95,8 @@ pub(super) struct Validated {
     queue: RefCell<VecDeque<Arrival>>,
     /// An event is being checked (perhaps waiting for a promise): later ones queue.
     running: Cell<bool>,
+    /// Cancels the promise being awaited, if any.
+    waiting: RefCell<Option<Function>>,
 }
 
 /// An event waiting to be checked, with the `this` its listeners get.
@@ -115,7 +121,7 @@ enum Outcome {
 enum Step {
     Done(JsValue, Outcome),
     /// The raw data and the promise of the validator's result.
-    Waiting(JsValue, Promise),
+    Waiting(JsValue, Pending),
     /// Nothing to deliver (the data was not JSON: the `json` error is dispatched).
     Skipped,
 }
@@ -128,6 +134,21 @@ impl Validated {
             schema,
             queue: RefCell::new(VecDeque::new()),
             running: Cell::new(false),
+            waiting: RefCell::new(None),
+        }
+    }
+
+    /// Whether events are being checked or wait to be.
+    pub(super) fn busy(&self) -> bool {
+        self.running.get()
+    }
+
+    /// The registration left: stop waiting for the validator's promise (the task that awaits it
+    /// finds the registration gone and delivers nothing).
+    pub(super) fn cancel(&self) {
+        let cancel = self.waiting.borrow_mut().take();
+        if let Some(cancel) = cancel {
+            let _ = cancel.call0(&JsValue::UNDEFINED);
         }
     }
 
@@ -156,11 +177,14 @@ impl Validated {
             match self.check(&core, &arrival) {
                 Step::Skipped => {}
                 Step::Done(data, outcome) => self.deliver(&core, &arrival, &data, outcome),
-                Step::Waiting(data, promise) => {
+                Step::Waiting(data, Pending { promise, cancel }) => {
                     drop(core);
+                    *self.waiting.borrow_mut() = Some(cancel);
                     let this = Rc::clone(self);
                     wasm_bindgen_futures::spawn_local(async move {
-                        let outcome = match JsFuture::from(promise).await {
+                        let settled = JsFuture::from(promise).await;
+                        this.waiting.borrow_mut().take();
+                        let outcome = match settled {
                             Ok(result) => read_result(&result),
                             Err(cause) => Outcome::Failed {
                                 cause,
@@ -171,6 +195,9 @@ impl Validated {
                             this.deliver(&core, &arrival, &data, outcome);
                         }
                         this.pump();
+                        if let Some(core) = this.core.upgrade() {
+                            core.settled();
+                        }
                     });
                     return;
                 }
@@ -212,7 +239,7 @@ impl Validated {
             Err(cause) => return Step::Done(data, threw(cause)),
         };
         match pending(&result) {
-            Ok(Some(promise)) => Step::Waiting(data, promise),
+            Ok(Some(pending)) => Step::Waiting(data, pending),
             Ok(None) => Step::Done(data, read_result(&result)),
             Err(cause) => Step::Done(data, threw(cause)),
         }

@@ -82,7 +82,8 @@ export interface EventSourceOptions {
    * before it is *truncated*: an `error` with `kind: 'truncated'`, retried (under `retry`, by its
    * policy) and resumed from the last event ID. Without `closeOn`, a stream never completes (the
    * browser's behaviour). With the browser's EventSource a predicate sees `message` events and
-   * the types that have listeners.
+   * the types that have listeners. Events still waiting for an asynchronous `onJson` schema when
+   * the stream completes are delivered first: `close` comes after them (see `OnJsonOptions`).
    */
   closeOn?: string | ((event: SourceMessageEvent) => boolean);
   /**
@@ -290,7 +291,12 @@ export interface OnJsonOptions<Schema extends StandardSchemaV1 = StandardSchemaV
    * A Standard Schema validator (zod, valibot, arktype, ...) that checks each parsed value. The
    * callback gets the validator's output (transformed values included); data it rejects reaches
    * the `error` listeners as a `SchemaErrorEvent`. An asynchronous validator does not reorder
-   * events: the callbacks of one `onJson` run in the order the events arrived. Default: none.
+   * events: the callbacks of one `onJson` run in the order the events arrived. When the source
+   * closes by itself (`closeOn` completed the stream, or the fatal error), the events that
+   * arrived before are still delivered (or reported), and the fatal `error` and `close` events
+   * are dispatched after them: the wait ends when none is pending, or when none has settled for
+   * 1 s (the rest are then dropped). `close()` drops the pending ones, as does unsubscribing.
+   * Default: none.
    */
   schema?: Schema;
 }
@@ -334,7 +340,9 @@ export interface ParseErrorEvent extends Event {
 
 /**
  * Dispatched when the source closes by itself: `reason: 'done'` after the event `closeOn` waits
- * for, `'error'` after the fatal `error` event. (Not dispatched by `close()`.)
+ * for, `'error'` after the fatal `error` event; after the `onJson` callbacks of the events that
+ * arrived before, when an asynchronous schema was still checking them (`readyState` is already
+ * `CLOSED` then). (Not dispatched by `close()`.)
  */
 export interface SourceCloseEvent extends Event {
   readonly type: "close";

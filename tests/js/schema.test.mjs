@@ -337,3 +337,157 @@ describe('onJson with a schema: order, failures and misuse', () => {
     assert.deepEqual(r.errors, []);
   });
 });
+
+// `closeOn` with an asynchronous validator: the events that arrived before the end are real
+// data. They are all delivered (or reported), in order, before `close`; close() by the caller
+// drops what is pending; a validator that never settles holds `close` for a bounded time.
+describe('onJson with an async schema when the source closes', () => {
+  /** Opens `/events` on a fresh channel with `closeOn: 'done'`; returns the channel. */
+  const openDrain = `async (lib, transport, until) => {
+    const channel = 'drain-' + Math.random();
+    const es = new lib.EventSource('/events?channel=' + channel, { transport, closeOn: 'done' });
+    await until('open', () => es.readyState === 1, 5000);
+    return { es, channel };
+  }`;
+  /** Publishes the events 1..n at once, then \`done\` (unless \`done\` is false). */
+  const finish = `async (channel, n, done = true) => {
+    const burst = await fetch('/burst?channel=' + channel + '&n=' + n, { method: 'POST' });
+    if (burst.status !== 200) throw new Error('burst: ' + burst.status);
+    if (!done) return;
+    const published = await fetch('/publish', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channel, event: 'done', data: '[DONE]' }),
+    });
+    if (published.status !== 200) throw new Error('publish: ' + published.status);
+  }`;
+
+  for (const transport of ['eventsource', 'fetch']) {
+    test(`${transport}: closeOn waits for the pending validations: every event before done is delivered once, in order, then close`, async () => {
+      const r = await run(async (lib, z, v, sleep, until, [transport, openDrain, finish]) => {
+        // eslint-disable-next-line no-eval
+        const { es, channel } = await eval(openDrain)(lib, transport, until);
+        const log = [];
+        let rejected = 0;
+        window.addEventListener('unhandledrejection', () => { rejected += 1; });
+        // Settles after a random short delay (a microtask, or a timer of 1..5 ms): the events
+        // that arrived just before `done` are still being checked when the source closes.
+        const Delayed = {
+          '~standard': {
+            version: 1,
+            vendor: 'test',
+            validate: (value) => new Promise((settle) => {
+              const go = () => settle(value % 7 === 0 ? { issues: [{ message: 'seven' }] } : { value });
+              const delay = Math.floor(Math.random() * 6);
+              if (delay === 0) queueMicrotask(go);
+              else setTimeout(go, delay);
+            }),
+          },
+        };
+        es.onJson('message', (value) => log.push(value), { schema: Delayed });
+        es.addEventListener('error', (e) => log.push(`${e.kind}:${e.data}`));
+        const closed = new Promise((resolve) => es.addEventListener('close', (e) => {
+          log.push(`close:${e.reason}:${es.readyState}`);
+          resolve();
+        }));
+        // eslint-disable-next-line no-eval
+        await eval(finish)(channel, 40);
+        await closed;
+        await sleep(100);
+        return { log, rejected };
+      }, [transport, openDrain, finish]);
+      const expected = [];
+      for (let n = 1; n <= 40; n++) expected.push(n % 7 === 0 ? `schema:${n}` : n);
+      expected.push('close:done:2');
+      assert.deepEqual(r.log, expected);
+      assert.equal(r.rejected, 0);
+    });
+  }
+
+  test('a fatal error: the events before it are delivered first, then the fatal error, then close', async () => {
+    const r = await run(async (lib, z, v, sleep, until, [finish]) => {
+      const channel = 'drain-fatal-' + Math.random();
+      // A stream cut short before `done` is truncated; `maxRetries: 0` gives up at once.
+      const es = new lib.EventSource('/events?channel=' + channel, {
+        transport: 'fetch', closeOn: 'done', retry: { maxRetries: 0 },
+      });
+      await until('open', () => es.readyState === 1);
+      const log = [];
+      const Slow = { '~standard': { version: 1, vendor: 'test', validate: (value) => sleep(2 + (value % 5)).then(() => ({ value })) } };
+      es.onJson('message', (value) => log.push(value), { schema: Slow });
+      es.addEventListener('error', (e) => log.push(`error:${e.kind}:${e.fatal}:${es.readyState}`));
+      const closed = new Promise((resolve) => es.addEventListener('close', (e) => {
+        log.push(`close:${e.reason}`);
+        resolve();
+      }));
+      // eslint-disable-next-line no-eval
+      await eval(finish)(channel, 30, false);
+      await until('a first value', () => log.length >= 1);
+      const outage = await fetch('/admin/outage?ms=200', { method: 'POST' });
+      if (outage.status !== 200) throw new Error('outage: ' + outage.status);
+      await closed;
+      await sleep(50);
+      await sleep(250); // the outage is over for the next tests
+      return log;
+    }, [finish]);
+    const values = Array.from({ length: 30 }, (_, i) => i + 1);
+    assert.deepEqual(r, [...values, 'error:truncated:true:2', 'close:error']);
+  });
+
+  test('close() while validations are pending drops them: nothing is delivered after it, no close event', async () => {
+    const r = await run(async (lib, z, v, sleep, until, [openDrain, finish]) => {
+      // eslint-disable-next-line no-eval
+      const { es, channel } = await eval(openDrain)(lib, 'fetch', until);
+      const log = [];
+      const Slow = { '~standard': { version: 1, vendor: 'test', validate: (value) => sleep(10).then(() => ({ value })) } };
+      es.onJson('message', (value) => log.push(value), { schema: Slow });
+      es.addEventListener('error', (e) => log.push(`error:${e.kind}`));
+      es.addEventListener('close', (e) => log.push(`close:${e.reason}`));
+      // eslint-disable-next-line no-eval
+      await eval(finish)(channel, 30, false);
+      await until('a first value', () => log.length >= 2);
+      es.close();
+      const atClose = log.slice();
+      await sleep(500);
+      return { atClose, log, readyState: es.readyState };
+    }, [openDrain, finish]);
+    assert.ok(r.atClose.length < 30, `pending ones at close(): ${JSON.stringify(r.atClose)}`);
+    assert.deepEqual(r.atClose, r.atClose.map((_, i) => i + 1));
+    assert.deepEqual(r.log, r.atClose, 'nothing after close()');
+    assert.equal(r.readyState, 2);
+  });
+
+  test('a validator that never settles holds close for a bounded time; unsubscribing it ends the wait at once', async () => {
+    const r = await run(async (lib, z, v, sleep, until, [openDrain, finish]) => {
+      const Never = { '~standard': { version: 1, vendor: 'test', validate: () => new Promise(() => {}) } };
+      const Quick = { '~standard': { version: 1, vendor: 'test', validate: (value) => Promise.resolve({ value }) } };
+      const result = {};
+      for (const unsubscribe of [false, true]) {
+        // eslint-disable-next-line no-eval
+        const { es, channel } = await eval(openDrain)(lib, 'fetch', until);
+        const log = [];
+        const off = es.onJson('message', (value) => log.push(`never:${value}`), { schema: Never });
+        es.onJson('message', (value) => log.push(value), { schema: Quick });
+        es.addEventListener('error', (e) => log.push(`error:${e.kind}`));
+        let closedAt = 0;
+        es.addEventListener('close', (e) => { closedAt = performance.now(); log.push(`close:${e.reason}`); });
+        // eslint-disable-next-line no-eval
+        await eval(finish)(channel, 3);
+        await until('the end of the stream', () => es.readyState === 2);
+        const endedAt = performance.now();
+        if (unsubscribe) {
+          await sleep(50);
+          off();
+        }
+        await until('close', () => closedAt > 0, 5000);
+        await sleep(50);
+        result[unsubscribe ? 'unsubscribed' : 'stuck'] = { log, waited: Math.round(closedAt - endedAt) };
+      }
+      return result;
+    }, [openDrain, finish]);
+    assert.deepEqual(r.stuck.log, [1, 2, 3, 'close:done']);
+    assert.ok(r.stuck.waited >= 900 && r.stuck.waited < 2500, `close after ${r.stuck.waited} ms`);
+    assert.deepEqual(r.unsubscribed.log, [1, 2, 3, 'close:done']);
+    assert.ok(r.unsubscribed.waited < 500, `close after ${r.unsubscribed.waited} ms`);
+  });
+});

@@ -107,6 +107,40 @@ describe('Node.js: onJson with a schema', () => {
     assert.deepEqual(log.filter((entry) => String(entry).includes('boom')), ['schema:{"any":1}::boom']);
   });
 
+  test('closeOn: the events before done are all delivered, in order, before close', async () => {
+    const log = [];
+    const Delayed = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: (value) => new Promise((settle) => {
+          const go = () => settle(value % 5 === 0 ? { issues: [{ message: 'five' }] } : { value });
+          const delay = Math.floor(Math.random() * 6);
+          if (delay === 0) queueMicrotask(go);
+          else setTimeout(go, delay);
+        }),
+      },
+    };
+    const channel = unique('node-drain');
+    const es = new EventSource(`${SERVER}/events?channel=${channel}`, { closeOn: 'done' });
+    es.onJson('message', (value) => log.push(value), { schema: Delayed });
+    es.addEventListener('error', (e) => log.push(`${e.kind}:${e.data}`));
+    const closed = new Promise((resolve) => es.addEventListener('close', (e) => {
+      log.push(`close:${e.reason}`);
+      resolve();
+    }));
+    await waitFor('open', () => es.readyState === EventSource.OPEN);
+    const burst = await fetch(`${SERVER}/burst?channel=${channel}&n=30`, { method: 'POST' });
+    assert.equal(burst.status, 200);
+    await publish(channel, '[DONE]', 'done');
+    await closed;
+    await sleep(50);
+    const expected = [];
+    for (let n = 1; n <= 30; n++) expected.push(n % 5 === 0 ? `schema:${n}` : n);
+    assert.deepEqual(log, [...expected, 'close:done']);
+    assert.equal(es.readyState, EventSource.CLOSED);
+  });
+
   test('a schema that is not a Standard Schema is a TypeError', () => {
     const es = new EventSource(`${SERVER}/events?channel=${unique('node-misuse')}`);
     try {
