@@ -175,6 +175,39 @@ describe('shared: one connection for all pages', () => {
     for (const page of pages) await page.close();
   });
 
+  test('the leader page navigates away (not closed): its lock is released and a follower takes over, every event once', async () => {
+    const channel = unique('shared-navigate');
+    const path = `/events?channel=${channel}`;
+    const pages = [await openPage(), await openPage()];
+    for (const page of pages) await subscribe(page, path);
+    const leader = await leaderOf(pages);
+    const follower = pages.find((page) => page !== leader);
+    const before = (await stats()).total_connections;
+    const receivers = [];
+    for (let n = 1; n <= 300; n++) {
+      receivers.push((await publish(channel, String(n))).receivers);
+      if (n === 100) await follower.waitForFunction(() => window.got.at(-1) === '100');
+      // Still open, the page loads another document: the old one's lock goes with it.
+      if (n === 150) await leader.goto('about:blank');
+      if (n % 4 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await follower.waitForFunction(() => window.got.at(-1) === '300', null, { timeout: 15000 });
+    const r = await follower.evaluate(() => ({ got: window.got, errors: window.errors, opens: window.opens, sharing: window.es.sharing }));
+    assertRun(r.got, 300, 1);
+    assert.deepEqual(r.errors, [], 'no error events: the takeover is seamless');
+    assert.equal(r.opens, 1);
+    assert.equal(r.sharing.leader, true, 'the follower leads now');
+    assert.deepEqual(receivers.slice(0, 150), Array(150).fill(1), 'one stream while both pages were there');
+    assert.equal((await stats()).total_connections - before, 1, 'one new stream: the follower\'s');
+    let settled = receivers.at(-1);
+    for (const t0 = Date.now(); settled > 1 && Date.now() - t0 < 15000;) {
+      await new Promise((r) => setTimeout(r, 200));
+      settled = (await publish(channel, 'settle')).receivers;
+    }
+    assert.equal(settled, 1, 'one stream left on the server');
+    for (const page of pages) await page.close();
+  });
+
   test('sources with different headers do not share; the same headers do', async () => {
     const channel = unique('shared-keys');
     const path = `/events?channel=${channel}`;
