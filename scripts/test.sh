@@ -96,10 +96,12 @@ export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$runner_port" WASM_BINDGEN_TEST_TIME
 
 # Three test binaries, run one after another: the API tests (concurrently inside), the chaos
 # test (10,000 events over connections cut at random offsets), and a five-second outage that
-# must not overlap anything else.
+# must not overlap anything else. With the `shared` feature (the default ones and `shared`), so
+# the API tests include tests/browser/shared.rs; the Firefox run below uses the same features,
+# so it reuses this build.
 step "browser tests of the Rust API in Chromium (wasm-pack test --headless --chrome)"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
-  wasm-pack test --headless --chrome -- --test browser --test chaos --test outage
+  wasm-pack test --headless --chrome -- --features shared --test browser --test chaos --test outage
 
 step "browser tests of the bare wrapper (--no-default-features) in Chromium"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
@@ -107,7 +109,7 @@ CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
 
 step "the chaos test in Firefox ESR (wasm-pack test --headless --firefox)"
 GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)} \
-  wasm-pack test --headless --firefox -- --test chaos
+  wasm-pack test --headless --firefox -- --features shared --test chaos
 
 step "TypeScript declarations under each lib a user has, and every README snippet type-checked"
 node --test tests/types/

@@ -24,6 +24,8 @@ mod streaming;
 
 mod lifetime;
 mod send;
+#[cfg(feature = "shared")]
+mod shared;
 mod typed;
 
 #[path = "support.rs"]

@@ -3,9 +3,12 @@
 // Shared by the JS tests, the end-to-end test and the benchmarks.
 import { chromium } from 'playwright-core';
 
-export function launch() {
+// Playwright turns the back/forward cache off; `{ backForwardCache: true }` leaves it on, as a
+// user's browser has it.
+export function launch({ backForwardCache = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    ...(backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
     args: [
       '--no-sandbox',
       '--disable-gpu',

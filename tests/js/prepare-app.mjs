@@ -79,6 +79,34 @@ self.onmessage = async ({ data: { transport, url, count } }) => {
 self.postMessage({ ready: true });
 `,
 );
+// A module worker with a shared source (tests/js/shared-worker.test.mjs): it opens `url` with
+// `shared: true` on `open`, posts each event's data, its errors and its open, and answers
+// `sharing` and `close`.
+writeFileSync(
+  join(app, 'shared-worker.mjs'),
+  `import init, * as lib from '${importMap.imports['eventsource-wasm']}';
+await init();
+let es;
+self.onmessage = ({ data: { command, url } }) => {
+  try {
+    if (command === 'open') {
+      es = new lib.EventSource(url, { shared: true });
+      es.onmessage = (e) => self.postMessage({ data: e.data });
+      es.onerror = (e) => self.postMessage({ error: e.message });
+      es.onopen = () => self.postMessage({ open: true });
+    } else if (command === 'sharing') {
+      self.postMessage({ sharing: es.sharing, readyState: es.readyState });
+    } else if (command === 'close') {
+      es.close();
+      self.postMessage({ closed: es.readyState });
+    }
+  } catch (error) {
+    self.postMessage({ error: String(error) });
+  }
+};
+self.postMessage({ ready: true });
+`,
+);
 // A page that imports the package and does not initialise it (tests of calls before init()).
 writeFileSync(
   join(app, 'preinit.html'),

@@ -20,9 +20,9 @@ after(async () => {
   assert.deepEqual(problems, [], 'no uncaught errors in the pages');
 });
 
-/** A page of the scratch app in the shared context, with `window.lib` loaded. */
-async function openPage() {
-  const page = await context.newPage();
+/** A page of the scratch app in the shared context (or `inContext`), with `window.lib` loaded. */
+async function openPage(inContext = context) {
+  const page = await inContext.newPage();
   page.on('pageerror', (error) => problems.push(String(error)));
   await page.goto(`${SERVER}/app/index.html`);
   await page.waitForFunction(() => window.ready || window.initError, null, { timeout: 15000 });
@@ -173,6 +173,76 @@ describe('shared: one connection for all pages', () => {
     }
     assert.equal(left, 0);
     for (const page of pages) await page.close();
+  });
+
+  test('the leader page navigates away (not closed): its lock is released and a follower takes over, every event once', async () => {
+    const channel = unique('shared-navigate');
+    const path = `/events?channel=${channel}`;
+    const pages = [await openPage(), await openPage()];
+    for (const page of pages) await subscribe(page, path);
+    const leader = await leaderOf(pages);
+    const follower = pages.find((page) => page !== leader);
+    // An app's own pagehide listener: with one, Chromium runs the unloading document's
+    // abort of its fetch as a network error, which a leader must not report to the others.
+    await leader.evaluate(() => addEventListener('pagehide', () => {}));
+    const before = (await stats()).total_connections;
+    const receivers = [];
+    for (let n = 1; n <= 300; n++) {
+      receivers.push((await publish(channel, String(n))).receivers);
+      if (n === 100) await follower.waitForFunction(() => window.got.at(-1) === '100');
+      // Still open, the page loads another document: the old one's lock goes with it.
+      if (n === 150) await leader.goto('about:blank');
+      if (n % 4 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await follower.waitForFunction(() => window.got.at(-1) === '300', null, { timeout: 15000 });
+    const r = await follower.evaluate(() => ({ got: window.got, errors: window.errors, opens: window.opens, sharing: window.es.sharing }));
+    assertRun(r.got, 300, 1);
+    assert.deepEqual(r.errors, [], 'no error events: the takeover is seamless');
+    assert.equal(r.opens, 1);
+    assert.equal(r.sharing.leader, true, 'the follower leads now');
+    assert.deepEqual(receivers.slice(0, 150), Array(150).fill(1), 'one stream while both pages were there');
+    assert.equal((await stats()).total_connections - before, 1, 'one new stream: the follower\'s');
+    let settled = receivers.at(-1);
+    for (const t0 = Date.now(); settled > 1 && Date.now() - t0 < 15000;) {
+      await new Promise((r) => setTimeout(r, 200));
+      settled = (await publish(channel, 'settle')).receivers;
+    }
+    assert.equal(settled, 1, 'one stream left on the server');
+    for (const page of pages) await page.close();
+  });
+
+  test('the leader page goes into the back/forward cache: it gives up the lock and a follower takes over, every event once', async () => {
+    // A browser of its own with the cache on (Playwright turns it off): a cached page is frozen,
+    // not unloaded, and Chromium caches a page that holds a Web Lock.
+    const cachingBrowser = await launch({ backForwardCache: true });
+    try {
+      const caching = await cachingBrowser.newContext();
+      const channel = unique('shared-bfcache');
+      const path = `/events?channel=${channel}`;
+      const leader = await openPage(caching);
+      await subscribe(leader, path);
+      const follower = await openPage(caching);
+      await subscribe(follower, path);
+      assert.equal((await sharing(leader)).leader, true);
+      // sessionStorage outlives the document in its tab: whether it was put in the cache.
+      await leader.evaluate(() => addEventListener('pagehide', (e) => sessionStorage.setItem('persisted', String(e.persisted))));
+      const receivers = [];
+      for (let n = 1; n <= 300; n++) {
+        receivers.push((await publish(channel, String(n))).receivers);
+        if (n === 100) await follower.waitForFunction(() => window.got.at(-1) === '100');
+        if (n === 150) await leader.goto(`${SERVER}/app/preinit.html`);
+        if (n % 4 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      assert.equal(await leader.evaluate(() => sessionStorage.getItem('persisted')), 'true', 'the leader page went into the cache');
+      await follower.waitForFunction(() => window.got.at(-1) === '300', null, { timeout: 15000 });
+      const r = await follower.evaluate(() => ({ got: window.got, errors: window.errors, sharing: window.es.sharing }));
+      assertRun(r.got, 300, 1);
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.sharing.leader, true, 'the follower leads now');
+      assert.deepEqual(receivers.slice(0, 150), Array(150).fill(1));
+    } finally {
+      await cachingBrowser.close();
+    }
   });
 
   test('sources with different headers do not share; the same headers do', async () => {

@@ -68,7 +68,12 @@ pub(crate) struct Hub {
     pub(super) fetch: Rc<Fetch>,
     channel: RefCell<Option<Channel>>,
     lock: RefCell<Option<Lock>>,
+    /// The page's `pagehide`/`pageshow` listeners (`page.rs`).
+    page: RefCell<Option<super::page::PageListeners>>,
     pub(super) role: Cell<Role>,
+    /// Moves on when this hub stops leading without closing (`page.rs`): the lead and count
+    /// loops and the election of an older term end.
+    pub(super) term: Cell<u64>,
     pub(super) conn: Cell<Conn>,
     /// The leader's attempt is in flight.
     pub(super) running: Cell<bool>,
@@ -117,7 +122,9 @@ impl Hub {
             fetch: fetch(),
             channel: RefCell::new(None),
             lock: RefCell::new(None),
+            page: RefCell::new(None),
             role: Cell::new(Role::Follower),
+            term: Cell::new(0),
             conn: Cell::new(Conn::Idle),
             running: Cell::new(false),
             need: Cell::new(false),
@@ -147,16 +154,34 @@ impl Hub {
             }
         })?;
         *hub.channel.borrow_mut() = Some(channel);
-        let weak = Rc::downgrade(&hub);
+        hub.request_lock()?;
+        *hub.page.borrow_mut() = super::page::listen(&hub);
+        hub.post(&Message::Hello(hub.id));
+        HUBS.with(|hubs| hubs.borrow_mut().insert(key.to_owned(), hub.clone()));
+        Ok(hub)
+    }
+
+    /// Asks for the lock of this hub's key: [`granted`](Self::granted) once it is held.
+    pub(super) fn request_lock(self: &Rc<Self>) -> Result<(), JsValue> {
+        let name = ["eventsource-wasm:", &self.key].concat();
+        let weak = Rc::downgrade(self);
         let lock = Lock::request(&name, move || {
             if let Some(hub) = weak.upgrade() {
                 hub.granted();
             }
         })?;
-        *hub.lock.borrow_mut() = Some(lock);
-        hub.post(&Message::Hello(hub.id));
-        HUBS.with(|hubs| hubs.borrow_mut().insert(key.to_owned(), hub.clone()));
-        Ok(hub)
+        *self.lock.borrow_mut() = Some(lock);
+        Ok(())
+    }
+
+    /// Releases the lock, or withdraws the request for it.
+    pub(super) fn drop_lock(&self) {
+        let lock = self.lock.borrow_mut().take();
+        drop(lock);
+    }
+
+    pub(super) fn has_lock(&self) -> bool {
+        self.lock.borrow().is_some()
     }
 
     pub(super) fn is_closed(&self) -> bool {
@@ -243,8 +268,9 @@ impl Hub {
         if let Some(wake) = wake {
             wake.send(());
         }
-        let lock = self.lock.borrow_mut().take();
-        drop(lock);
+        self.drop_lock();
+        let page = self.page.borrow_mut().take();
+        drop(page);
         let channel = self.channel.borrow_mut().take();
         drop(channel);
     }

@@ -18,15 +18,16 @@ impl Hub {
         }
         self.role.set(Role::Electing);
         let weak = Rc::downgrade(self);
+        let term = self.term.get();
         wasm_bindgen_futures::spawn_local(async move {
             let asked = weak.upgrade().is_some_and(|hub| hub.ask());
             if asked {
                 Timer::new(super::hub::ASK_MS).await;
             }
-            if let Some(hub) = weak.upgrade() {
+            if let Some(hub) = weak.upgrade().filter(|hub| hub.term.get() == term) {
                 hub.take_over();
-                wasm_bindgen_futures::spawn_local(lead(Rc::downgrade(&hub)));
-                wasm_bindgen_futures::spawn_local(count(Rc::downgrade(&hub)));
+                wasm_bindgen_futures::spawn_local(lead(Rc::downgrade(&hub), term));
+                wasm_bindgen_futures::spawn_local(count(Rc::downgrade(&hub), term));
             }
         });
     }
@@ -104,12 +105,12 @@ impl Hub {
     }
 }
 
-/// Runs the connection while this hub leads: an attempt whenever one is needed.
-async fn lead(weak: Weak<Hub>) {
+/// Runs the connection while this hub leads (in `term`): an attempt whenever one is needed.
+async fn lead(weak: Weak<Hub>, term: u64) {
     loop {
         let waiting = {
             let Some(hub) = weak.upgrade() else { return };
-            if hub.is_closed() {
+            if hub.is_closed() || hub.term.get() != term {
                 return;
             }
             if hub.need.replace(false) {
@@ -135,6 +136,9 @@ async fn lead(weak: Weak<Hub>) {
         let outcome = attempt.await;
         let Some(hub) = weak.upgrade() else { return };
         hub.running.set(false);
+        if hub.term.get() != term {
+            return;
+        }
         match outcome {
             Outcome::Stopped => return,
             Outcome::Interrupted => hub.need.set(true),
@@ -154,12 +158,12 @@ async fn lead(weak: Weak<Hub>) {
     }
 }
 
-/// Counts the contexts that share the stream, once a second, while this hub leads.
-async fn count(weak: Weak<Hub>) {
+/// Counts the contexts that share the stream, once a second, while this hub leads (in `term`).
+async fn count(weak: Weak<Hub>, term: u64) {
     loop {
         {
             let Some(hub) = weak.upgrade() else { return };
-            if hub.is_closed() {
+            if hub.is_closed() || hub.term.get() != term {
                 return;
             }
             let present = std::mem::take(&mut *hub.present.borrow_mut());

@@ -18,6 +18,7 @@ mod hub;
 mod key;
 mod lead;
 mod message;
+mod page;
 mod receive;
 mod web;
 
