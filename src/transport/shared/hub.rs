@@ -4,7 +4,6 @@
 //! leader's reports, numbered, each delivered once.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::JsValue;
@@ -29,7 +28,9 @@ const RECENT: usize = 1000;
 pub(super) const PING_MS: u32 = 1000;
 
 thread_local! {
-    static HUBS: RefCell<HashMap<String, Rc<Hub>>> = RefCell::new(HashMap::new());
+    /// The hubs of this context by key: a few at most, so a Vec searched in order (a HashMap
+    /// would add hashbrown to the wasm).
+    static HUBS: RefCell<Vec<Rc<Hub>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Whether this hub leads.
@@ -111,7 +112,9 @@ impl Hub {
         origin: &str,
         seed: Option<&str>,
     ) -> Result<Rc<Hub>, JsValue> {
-        if let Some(hub) = HUBS.with(|hubs| hubs.borrow().get(key).cloned()) {
+        if let Some(hub) =
+            HUBS.with(|hubs| hubs.borrow().iter().find(|hub| hub.key == key).cloned())
+        {
             return Ok(hub);
         }
         let hub = Rc::new_cyclic(|me| Hub {
@@ -157,7 +160,11 @@ impl Hub {
         hub.request_lock()?;
         *hub.page.borrow_mut() = super::page::listen(&hub);
         hub.post(&Message::Hello(hub.id));
-        HUBS.with(|hubs| hubs.borrow_mut().insert(key.to_owned(), hub.clone()));
+        HUBS.with(|hubs| {
+            let mut hubs = hubs.borrow_mut();
+            hubs.retain(|other| other.key != key);
+            hubs.push(hub.clone());
+        });
         Ok(hub)
     }
 
@@ -254,15 +261,7 @@ impl Hub {
             return;
         }
         self.post(&Message::Bye(self.id));
-        HUBS.with(|hubs| {
-            let mut hubs = hubs.borrow_mut();
-            if hubs
-                .get(&self.key)
-                .is_some_and(|hub| std::ptr::eq(&**hub, self))
-            {
-                hubs.remove(&self.key);
-            }
-        });
+        HUBS.with(|hubs| hubs.borrow_mut().retain(|hub| !std::ptr::eq(&**hub, self)));
         self.fetch.stop();
         let wake = self.wake.borrow_mut().take();
         if let Some(wake) = wake {
