@@ -150,6 +150,9 @@ export class EventSource {
         const abort = () => this.close();
         this.#abort = [signal, abort];
         signal.addEventListener('abort', abort, { once: true });
+        // A source that completes by itself (`closeOn`, a fatal error) lets go of the signal
+        // too: a long-lived signal would otherwise keep the closed source alive.
+        core.addEventListener('close', () => this.#releaseSignal(), { once: true });
       }
     }
   }
@@ -197,6 +200,11 @@ export class EventSource {
   // The source is closed: iterators end, the abort listener goes.
   #ended() {
     for (const end of [...this.#iterators]) end();
+    this.#releaseSignal();
+  }
+
+  // Removes the `signal` option's abort listener (once).
+  #releaseSignal() {
     if (this.#abort !== null) {
       const [signal, abort] = this.#abort;
       this.#abort = null;

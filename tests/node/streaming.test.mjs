@@ -2,6 +2,7 @@
 // expose one state: the packed package in Node.js (the fetch transport) against the companion
 // server. The same behaviours in Chromium, on both transports: tests/js/streaming.test.mjs.
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -224,6 +225,19 @@ describe('async iteration and streams', () => {
     const seen = [];
     for await (const event of es.stream({ types: ['close'] })) seen.push(event.data);
     assert.deepEqual(seen, ['event 1', 'event 2', 'event 3']);
+  });
+
+  test('a source that completes by itself lets go of its signal (no abort listener left)', async () => {
+    const controller = new AbortController();
+    const es = new EventSource(`${SERVER}/finite?n=3&t=${tag()}`, { signal: controller.signal, closeOn: (e) => e.data === 'event 2' });
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+    await closed(es);
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'closeOn released the signal');
+    const other = new EventSource(`${SERVER}/finite?n=3&t=${tag()}`, { signal: controller.signal });
+    other.close();
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'close() released the signal');
+    controller.abort();
+    assert.equal(es.readyState, EventSource.CLOSED);
   });
 
   test('an AbortSignal closes the source and ends its iteration', async () => {
