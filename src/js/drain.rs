@@ -9,8 +9,9 @@
 //! then.
 //!
 //! The wait is bounded: when no pending validation settles for [`CLOSE_WAIT_MS`], the ones
-//! still pending are dropped (nothing is delivered after `close`) and the held events are
-//! dispatched. `close()` by the caller ends the wait at once and drops both: after `close()`,
+//! still pending are dropped (nothing is delivered after `close`), each registration that had
+//! some reports it as a `schema` error (with `dropped`, the number of events), and the held
+//! events are dispatched. `close()` by the caller ends the wait at once and drops both: after `close()`,
 //! nothing is delivered, as with the browser's `EventSource`. The source's readyState is
 //! CLOSED throughout (the connection is closed); only deliveries wait.
 
@@ -24,11 +25,14 @@ use crate::timer::{clear_timeout, set_timeout};
 use crate::ReadyState;
 
 use super::event_target::{Callback, Core};
+use super::schema::Validated;
 
 /// How long the end waits for some pending validation to settle, in ms; each one that settles
 /// starts the wait again (a slow validator that makes progress delays `close`; a stuck one
 /// holds it for this long).
 pub(super) const CLOSE_WAIT_MS: u32 = 1000;
+/// [`CLOSE_WAIT_MS`] in decimal, for the message of dropped validations.
+const CLOSE_WAIT_TEXT: &str = "1000";
 
 /// The end of the source, waiting for pending validations.
 pub(super) struct Drain {
@@ -90,6 +94,7 @@ impl Core {
         let weak = Rc::downgrade(self);
         let on_timeout = Closure::<dyn FnMut()>::new(move || {
             if let Some(core) = weak.upgrade() {
+                core.report_dropped();
                 core.finish_drain();
             }
         });
@@ -153,6 +158,25 @@ impl Core {
             self.dispatch(&event_type, &event);
         }
         self.end_drain();
+    }
+
+    /// The wait timed out: each registration still validating gets a `schema` error saying
+    /// how many of its events are dropped (before the held events, so `close` stays last).
+    fn report_dropped(&self) {
+        let stuck: Vec<(String, usize)> = self
+            .entries
+            .borrow()
+            .iter()
+            .filter_map(|entry| match &entry.callback {
+                Callback::Validated(listener) if listener.busy() => {
+                    Some((entry.event_type.clone(), listener.pending()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (event_type, pending) in stuck {
+            Validated::report_dropped(self, &event_type, pending, CLOSE_WAIT_TEXT);
+        }
     }
 
     /// `close()` by the caller: nothing more is delivered, the held events included.

@@ -143,6 +143,53 @@ impl Validated {
         self.running.get()
     }
 
+    /// How many events are being checked or wait to be.
+    pub(super) fn pending(&self) -> usize {
+        self.queue.borrow().len() + usize::from(self.running.get())
+    }
+
+    /// Reports, as a `schema` error, that the `pending` events of type `event_type` were dropped
+    /// because the validator did not settle within `wait` ms (a decimal) of the end of the
+    /// stream.
+    pub(super) fn report_dropped(core: &Core, event_type: &str, pending: usize, wait: &str) {
+        let events = if pending == 1 { " event" } else { " events" };
+        let pending = u32::try_from(pending).unwrap_or(u32::MAX);
+        let message = [
+            "the schema's validate() did not settle within ",
+            wait,
+            " ms of the end of the stream: ",
+            &pending.to_string(),
+            " \"",
+            event_type,
+            "\"",
+            events,
+            " dropped",
+        ]
+        .concat();
+        let Ok(error_event) = web_sys::Event::new("error") else {
+            return;
+        };
+        let (kind, no) = (JsValue::from_str("schema"), JsValue::FALSE);
+        let message = JsValue::from(message);
+        let event_type = JsValue::from_str(event_type);
+        let issues: JsValue = js_sys::Array::new().into();
+        let dropped = JsValue::from_f64(f64::from(pending));
+        let empty = JsValue::from_str("");
+        let properties: [(&str, &JsValue); 9] = [
+            ("kind", &kind),
+            ("reconnecting", &no),
+            ("fatal", &no),
+            ("message", &message),
+            ("issues", &issues),
+            ("data", &empty),
+            ("eventType", &event_type),
+            ("lastEventId", &empty),
+            ("dropped", &dropped),
+        ];
+        let _ = define_properties(&error_event, &descriptors(&properties));
+        core.dispatch("error", &error_event);
+    }
+
     /// The registration left: stop waiting for the validator's promise (the task that awaits it
     /// finds the registration gone and delivers nothing).
     pub(super) fn cancel(&self) {

@@ -295,8 +295,8 @@ export interface OnJsonOptions<Schema extends StandardSchemaV1 = StandardSchemaV
    * closes by itself (`closeOn` completed the stream, or the fatal error), the events that
    * arrived before are still delivered (or reported), and the fatal `error` and `close` events
    * are dispatched after them: the wait ends when none is pending, or when none has settled for
-   * 1 s (the rest are then dropped). `close()` drops the pending ones, as does unsubscribing.
-   * Default: none.
+   * 1 s (the rest are then dropped, reported as one `SchemaErrorEvent` with `dropped` per
+   * registration). `close()` drops the pending ones, as does unsubscribing. Default: none.
    */
   schema?: Schema;
 }
@@ -322,6 +322,11 @@ export interface SchemaErrorEvent extends Event {
   readonly lastEventId: string;
   /** What the validator threw or rejected with (absent when it reported issues). */
   readonly cause?: unknown;
+  /**
+   * Set when the source completed by itself and the validator did not settle within 1 s: how
+   * many events of `eventType` were dropped (`issues`, `data` and `lastEventId` are empty).
+   */
+  readonly dropped?: number;
   readonly target: EventSource;
 }
 
