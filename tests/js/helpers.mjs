@@ -11,10 +11,13 @@ if (!SERVER) {
   throw new Error('SSE_SERVER_URL is not set: run these tests through `npm test`, which starts the companion server');
 }
 
-/** A page of the scratch app that imported the packed package; `window.lib` is the module. */
-export async function openApp(browser) {
+/**
+ * A page of the scratch app that imported the packed package; `window.lib` is the module.
+ * `browser` may be a browser or a browser context; the page's uncaught errors go into
+ * `problems` (also `page.problems`).
+ */
+export async function openApp(browser, problems = []) {
   const page = await browser.newPage();
-  const problems = [];
   page.on('pageerror', (error) => problems.push(String(error)));
   await page.goto(`${SERVER}/app/index.html`);
   await page.waitForFunction(() => window.ready || window.initError, null, { timeout: 15000 });
@@ -32,6 +35,24 @@ export async function publish(channel, data, event) {
   });
   if (response.status !== 200) throw new Error(`publish answered ${response.status}: ${await response.text()}`);
   return response.json();
+}
+
+/**
+ * Opens `window.es` with `shared: true` (and `options`) on `path` in `page`, logging its data
+ * (`window.got`), error messages (`window.errors`) and `open` events (`window.opens`); resolves
+ * once it is open.
+ */
+export async function subscribeShared(page, path, options = {}) {
+  await page.evaluate(({ path, options }) => {
+    window.got = [];
+    window.errors = [];
+    window.opens = 0;
+    window.es = new window.lib.EventSource(path, { shared: true, ...options });
+    window.es.onmessage = (e) => window.got.push(e.data);
+    window.es.onerror = (e) => window.errors.push(e.message);
+    window.es.onopen = () => window.opens++;
+  }, { path, options });
+  await page.waitForFunction(() => window.es.readyState === 1, null, { timeout: 10000 });
 }
 
 export const unique = (prefix) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;

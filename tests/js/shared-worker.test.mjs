@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { SERVER, launch, publish, unique } from './helpers.mjs';
+import { SERVER, launch, openApp, publish, subscribeShared, unique } from './helpers.mjs';
 
 let browser;
 let context;
@@ -21,29 +21,9 @@ after(async () => {
   assert.deepEqual(problems, [], 'no uncaught errors in the pages');
 });
 
-async function openPage() {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => problems.push(String(error)));
-  await page.goto(`${SERVER}/app/index.html`);
-  await page.waitForFunction(() => window.ready || window.initError, null, { timeout: 15000 });
-  const initError = await page.evaluate(() => window.initError);
-  if (initError) throw new Error(`the package failed to initialise: ${initError}`);
-  return page;
-}
-
-/** Opens `window.es` (shared) on `path` in `page`; resolves once open. */
-async function subscribe(page, path) {
-  await page.evaluate((path) => {
-    window.got = [];
-    window.errors = [];
-    window.opens = 0;
-    window.es = new window.lib.EventSource(path, { shared: true });
-    window.es.onmessage = (e) => window.got.push(e.data);
-    window.es.onerror = (e) => window.errors.push(e.message);
-    window.es.onopen = () => window.opens++;
-  }, path);
-  await page.waitForFunction(() => window.es.readyState === 1, null, { timeout: 10000 });
-}
+/** A page of the scratch app in the shared context, with `window.lib` loaded. */
+const openPage = () => openApp(context, problems);
+const subscribe = subscribeShared;
 
 /**
  * Starts the shared worker in `page` as `window.w` (what it got: `got`, `errors`, `opens`) and

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { SERVER, launch, publish, unique } from './helpers.mjs';
+import { SERVER, launch, openApp, publish, subscribeShared, unique } from './helpers.mjs';
 
 let browser;
 let context;
@@ -21,29 +21,8 @@ after(async () => {
 });
 
 /** A page of the scratch app in the shared context (or `inContext`), with `window.lib` loaded. */
-async function openPage(inContext = context) {
-  const page = await inContext.newPage();
-  page.on('pageerror', (error) => problems.push(String(error)));
-  await page.goto(`${SERVER}/app/index.html`);
-  await page.waitForFunction(() => window.ready || window.initError, null, { timeout: 15000 });
-  const initError = await page.evaluate(() => window.initError);
-  if (initError) throw new Error(`the package failed to initialise: ${initError}`);
-  return page;
-}
-
-/** Opens `window.es` (shared) on `path` in `page`, logging data, errors and opens; resolves once open. */
-async function subscribe(page, path, options = {}) {
-  await page.evaluate(({ path, options }) => {
-    window.got = [];
-    window.errors = [];
-    window.opens = 0;
-    window.es = new window.lib.EventSource(path, { shared: true, ...options });
-    window.es.onmessage = (e) => window.got.push(e.data);
-    window.es.onerror = (e) => window.errors.push(e.message);
-    window.es.onopen = () => window.opens++;
-  }, { path, options });
-  await page.waitForFunction(() => window.es.readyState === 1, null, { timeout: 10000 });
-}
+const openPage = (inContext = context) => openApp(inContext, problems);
+const subscribe = subscribeShared;
 
 const sharing = (page) => page.evaluate(() => window.es.sharing);
 const stats = async () => (await fetch(`${SERVER}/stats`)).json();
