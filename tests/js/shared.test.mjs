@@ -35,6 +35,17 @@ async function leaderOf(pages) {
   throw new Error('no page leads');
 }
 
+/** A new channel and two pages of `inContext` subscribed to it, the first one leading. */
+async function twoPages(inContext, prefix) {
+  const channel = unique(prefix);
+  const path = `/events?channel=${channel}`;
+  const first = await openPage(inContext);
+  await subscribe(first, path);
+  const second = await openPage(inContext);
+  await subscribe(second, path);
+  return { channel, first, second };
+}
+
 /** `got` is the run from..to of the numbers published, each once, in order. */
 function assertRun(got, to, from) {
   const numbers = got.map(Number);
@@ -196,12 +207,7 @@ describe('shared: one connection for all pages', () => {
     const cachingBrowser = await launch({ backForwardCache: true });
     try {
       const caching = await cachingBrowser.newContext();
-      const channel = unique('shared-bfcache');
-      const path = `/events?channel=${channel}`;
-      const leader = await openPage(caching);
-      await subscribe(leader, path);
-      const follower = await openPage(caching);
-      await subscribe(follower, path);
+      const { channel, first: leader, second: follower } = await twoPages(caching, 'shared-bfcache');
       assert.equal((await sharing(leader)).leader, true);
       // sessionStorage outlives the document in its tab: whether it was put in the cache.
       await leader.evaluate(() => addEventListener('pagehide', (e) => sessionStorage.setItem('persisted', String(e.persisted))));
@@ -219,6 +225,52 @@ describe('shared: one connection for all pages', () => {
       assert.deepEqual(r.errors, []);
       assert.equal(r.sharing.leader, true, 'the follower leads now');
       assert.deepEqual(receivers.slice(0, 150), Array(150).fill(1));
+    } finally {
+      await cachingBrowser.close();
+    }
+  });
+
+  test('a page back from the back/forward cache is restored, not loaded again, and gets the events it missed, once, in order', async () => {
+    // Chromium evicts a cached page whose BroadcastChannel gets a message: the page's hubs close
+    // theirs on pagehide. Back, a hub asks for what it missed: a short absence is filled from
+    // the leader's recent events (no new stream), a long one by the leader resuming from the
+    // restored page's last event (one new stream), and the later events wait for it.
+    const cachingBrowser = await launch({ backForwardCache: true });
+    try {
+      for (const [away, newStreams] of [[150, 1], [1200, 2]]) {
+        const caching = await cachingBrowser.newContext();
+        const { channel, first: cached, second: other } = await twoPages(caching, 'shared-restore');
+        const cdp = await caching.newCDPSession(cached);
+        await cdp.send('Page.enable');
+        const notRestored = [];
+        cdp.on('Page.backForwardCacheNotUsed', (e) => notRestored.push(e.notRestoredExplanations));
+        const before = (await stats()).total_connections;
+        let n = 0;
+        const send = async (count) => {
+          for (let i = 0; i < count; i++) {
+            await publish(channel, String(++n));
+            if (n % 4 === 0) await new Promise((r) => setTimeout(r, 1));
+          }
+        };
+        await send(150);
+        await other.waitForFunction((last) => window.got.at(-1) === String(last), n);
+        await cached.goto(`${SERVER}/app/preinit.html`);
+        await send(away);
+        await other.waitForFunction((last) => window.got.at(-1) === String(last), n, { timeout: 20000 });
+        await cached.goBack({ waitUntil: 'commit' });
+        await cached.waitForFunction(() => document.readyState === 'complete');
+        assert.deepEqual(notRestored, [], `away for ${away} events: restored from the cache`);
+        await send(100);
+        for (const page of [cached, other]) {
+          await page.waitForFunction((last) => window.got.at(-1) === String(last), n, { timeout: 20000 });
+          const r = await page.evaluate(() => ({ got: window.got, errors: window.errors, opens: window.opens }));
+          assertRun(r.got, n, 1);
+          assert.deepEqual(r.errors, []);
+          assert.equal(r.opens, 1);
+        }
+        assert.equal((await stats()).total_connections - before, newStreams, `away for ${away} events: the takeover's stream${newStreams > 1 ? ' and the resumed one' : ' only'}`);
+        await caching.close();
+      }
     } finally {
       await cachingBrowser.close();
     }

@@ -150,6 +150,12 @@ impl Fetch {
         }
     }
 
+    /// Whether a later attempt may send the request again (an idempotent method, or `resume`).
+    #[cfg(feature = "shared")]
+    pub(crate) fn can_resend(&self) -> bool {
+        self.request.is_repeatable()
+    }
+
     /// Stops for good: aborts the attempt in flight (its task ends: no request is left).
     pub(crate) fn stop(&self) {
         self.stopped.set(true);

@@ -99,6 +99,12 @@ pub(crate) struct Hub {
     pub(super) recent: RefCell<std::collections::VecDeque<(u64, Event)>>,
     /// Events numbered but not posted yet: the first one's number, and the events.
     pub(super) outbox: RefCell<(u64, Vec<Event>)>,
+    /// Back from the back/forward cache and missing the events numbered meanwhile: the later
+    /// events that arrived before those, held until the gap is filled (`page.rs`).
+    pub(super) catch_up: RefCell<Option<Vec<(u64, Event)>>>,
+    /// The leader resumes from here once its attempt in flight ends (a context back from the
+    /// back/forward cache missed more than the recent events).
+    pub(super) restart_from: RefCell<Option<Point>>,
     /// Moves on whenever a member joins or leaves (a pending grace period checks it).
     generation: Cell<u64>,
     closed: Cell<bool>,
@@ -144,19 +150,14 @@ impl Hub {
             peers: Cell::new(1),
             members: RefCell::new(Vec::new()),
             outbox: RefCell::new((0, Vec::new())),
+            catch_up: RefCell::new(None),
+            restart_from: RefCell::new(None),
             recent: RefCell::new(std::collections::VecDeque::new()),
             generation: Cell::new(0),
             closed: Cell::new(false),
         });
         hub.fetch.bind(Rc::downgrade(&hub) as Weak<dyn Sink>);
-        let name = ["eventsource-wasm:", key].concat();
-        let weak = Rc::downgrade(&hub);
-        let channel = Channel::open(&name, move |data| {
-            if let (Some(hub), Some(message)) = (weak.upgrade(), Message::decode(&data)) {
-                hub.on_message(message);
-            }
-        })?;
-        *hub.channel.borrow_mut() = Some(channel);
+        hub.open_channel()?;
         hub.request_lock()?;
         *hub.page.borrow_mut() = super::page::listen(&hub);
         hub.post(&Message::Hello(hub.id));
@@ -166,6 +167,29 @@ impl Hub {
             hubs.push(hub.clone());
         });
         Ok(hub)
+    }
+
+    /// Opens this hub's channel to the other contexts.
+    pub(super) fn open_channel(self: &Rc<Self>) -> Result<(), JsValue> {
+        let name = ["eventsource-wasm:", &self.key].concat();
+        let weak = Rc::downgrade(self);
+        let channel = Channel::open(&name, move |data| {
+            if let (Some(hub), Some(message)) = (weak.upgrade(), Message::decode(&data)) {
+                hub.on_message(message);
+            }
+        })?;
+        *self.channel.borrow_mut() = Some(channel);
+        Ok(())
+    }
+
+    pub(super) fn has_channel(&self) -> bool {
+        self.channel.borrow().is_some()
+    }
+
+    /// Closes this hub's channel: nothing reaches it from the other contexts.
+    pub(super) fn close_channel(&self) {
+        let channel = self.channel.borrow_mut().take();
+        drop(channel);
     }
 
     /// Asks for the lock of this hub's key: [`granted`](Self::granted) once it is held.
@@ -270,8 +294,7 @@ impl Hub {
         self.drop_lock();
         let page = self.page.borrow_mut().take();
         drop(page);
-        let channel = self.channel.borrow_mut().take();
-        drop(channel);
+        self.close_channel();
     }
 
     /// A connection is wanted: the leader starts one if none runs; a follower asks the leader.

@@ -59,6 +59,8 @@ impl Hub {
             None => self.numbered.borrow().clone(),
         };
         *self.numbered.borrow_mut() = start;
+        // This hub's stream starts after its own last event at the latest: nothing to wait for.
+        self.catch_up.borrow_mut().take();
         // Members of any context in a stream, or waiting for one: connect now.
         if self.conn.get() != Conn::Idle || !self.attempting().is_empty() {
             self.need.set(true);
@@ -98,6 +100,34 @@ impl Hub {
         }
     }
 
+    /// A context back from the back/forward cache has had the events up to `point`: the ones
+    /// after it from the recent events, or, if they are not all there, the stream again from
+    /// `point` (each context drops the numbers it has had), if the request may be sent again.
+    pub(super) fn send_since(&self, point: Point) {
+        if point.seq >= self.numbered.borrow().seq {
+            return;
+        }
+        let missed: Vec<(u64, Event)> = self
+            .recent
+            .borrow()
+            .iter()
+            .filter(|(seq, _)| *seq > point.seq)
+            .cloned()
+            .collect();
+        let complete = !missed.is_empty()
+            && missed
+                .iter()
+                .zip(point.seq + 1..)
+                .all(|((seq, _), expected)| *seq == expected);
+        if complete {
+            let events = missed.into_iter().map(|(_, event)| event).collect();
+            self.post(&Message::Events(point.seq + 1, events));
+        } else if self.fetch.can_resend() {
+            *self.restart_from.borrow_mut() = Some(point);
+            self.fetch.abort();
+        }
+    }
+
     /// The leader's state, for a context that joined or needs a connection.
     pub(super) fn tell_state(&self) {
         let Point { seq, id } = self.numbered.borrow().clone();
@@ -128,6 +158,11 @@ async fn lead(weak: Weak<Hub>, term: u64) {
         let attempt = {
             let Some(hub) = weak.upgrade() else { return };
             hub.running.set(true);
+            // A context back from the back/forward cache missed more than the recent events.
+            let restart = hub.restart_from.borrow_mut().take();
+            if let Some(point) = restart {
+                *hub.numbered.borrow_mut() = point;
+            }
             if hub.conn.get() == Conn::Idle {
                 hub.conn.set(Conn::Connecting);
             }

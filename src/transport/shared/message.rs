@@ -51,6 +51,9 @@ pub(super) enum Message {
     Peers(u32),
     /// A context left (its id).
     Bye(f64),
+    /// A context back from the back/forward cache has had the events up to this sequence
+    /// number (and this event ID): the leader sends the ones after it, or resumes from it.
+    Since(u64, String),
 }
 
 fn num(value: f64) -> JsValue {
@@ -111,6 +114,7 @@ impl Message {
             Message::Ping => vec![text("ping")],
             Message::Peers(n) => vec![text("peers"), num(f64::from(*n))],
             Message::Bye(id) => vec![text("bye"), num(*id)],
+            Message::Since(seq, last) => vec![text("since"), num(*seq as f64), text(last)],
         };
         parts.into_iter().collect::<Array>().into()
     }
@@ -144,6 +148,7 @@ impl Message {
             "ping" => Message::Ping,
             "peers" => Message::Peers(n(1)?.clamp(0.0, 1e6) as u32),
             "bye" => Message::Bye(n(1)?),
+            "since" => Message::Since(seq(1)?, s(2)?),
             _ => return None,
         })
     }

@@ -16,11 +16,11 @@ impl Hub {
                 if !leads && self.conn.get() != Conn::Open {
                     self.on_open();
                 }
-                for (seq, event) in (first..).zip(&events) {
+                for (seq, event) in (first..).zip(events) {
                     if self.is_closed() {
                         return;
                     }
-                    self.deliver(seq, event);
+                    self.arrived(seq, event);
                 }
             }
             Message::Open if !leads => self.on_open(),
@@ -48,6 +48,7 @@ impl Hub {
             Message::Ping => self.post(&Message::Here(self.id)),
             Message::Here(id) if leads => self.present.borrow_mut().push(id),
             Message::Peers(n) if !leads => self.peers.set(n),
+            Message::Since(seq, id) if leads => self.send_since(Point { seq, id }),
             _ => {}
         }
     }
