@@ -234,10 +234,11 @@ describe('shared: one connection for all pages', () => {
     // Chromium evicts a cached page whose BroadcastChannel gets a message: the page's hubs close
     // theirs on pagehide. Back, a hub asks for what it missed: a short absence is filled from
     // the leader's recent events (no new stream), a long one by the leader resuming from the
-    // restored page's last event (one new stream), and the later events wait for it.
+    // restored page's last event (one new stream), and the later events wait for it. With no
+    // other page left, the restored one leads and resumes from its own last event.
     const cachingBrowser = await launch({ backForwardCache: true });
     try {
-      for (const [away, newStreams] of [[150, 1], [1200, 2]]) {
+      for (const [away, newStreams, alone] of [[150, 1, false], [1200, 2, false], [150, 2, true]]) {
         const caching = await cachingBrowser.newContext();
         const { channel, first: cached, second: other } = await twoPages(caching, 'shared-restore');
         const cdp = await caching.newCDPSession(cached);
@@ -257,18 +258,23 @@ describe('shared: one connection for all pages', () => {
         await cached.goto(`${SERVER}/app/preinit.html`);
         await send(away);
         await other.waitForFunction((last) => window.got.at(-1) === String(last), n, { timeout: 20000 });
+        if (alone) {
+          await other.close();
+          while ((await publish(channel, 'gone')).receivers > 0) await new Promise((r) => setTimeout(r, 50));
+          await send(50);
+        }
         await cached.goBack({ waitUntil: 'commit' });
         await cached.waitForFunction(() => document.readyState === 'complete');
         assert.deepEqual(notRestored, [], `away for ${away} events: restored from the cache`);
         await send(100);
-        for (const page of [cached, other]) {
+        for (const page of alone ? [cached] : [cached, other]) {
           await page.waitForFunction((last) => window.got.at(-1) === String(last), n, { timeout: 20000 });
-          const r = await page.evaluate(() => ({ got: window.got, errors: window.errors, opens: window.opens }));
+          const r = await page.evaluate(() => ({ got: window.got.filter((data) => data !== 'gone'), errors: window.errors, opens: window.opens }));
           assertRun(r.got, n, 1);
           assert.deepEqual(r.errors, []);
           assert.equal(r.opens, 1);
         }
-        assert.equal((await stats()).total_connections - before, newStreams, `away for ${away} events: the takeover's stream${newStreams > 1 ? ' and the resumed one' : ' only'}`);
+        assert.equal((await stats()).total_connections - before, newStreams, `away for ${away} events${alone ? ', the other page closed' : ''}: the takeover's stream${newStreams > 1 ? ' and the resumed one' : ' only'}`);
         await caching.close();
       }
     } finally {
