@@ -2,7 +2,7 @@
 //! of plain [`Event`]s, at most once per animation frame (or per interval). No `MessageEvent`
 //! is built for an event that only batch listeners want.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
@@ -75,13 +75,10 @@ impl Batch {
     }
 }
 
-/// The batch listeners of one source.
+/// The batch listeners of one source. Made by the first [`Batches::add`], behind a trait
+/// object: a program that never adds a batch listener links none of their code (bench row 5a).
 #[derive(Default)]
-pub(crate) struct Batches {
-    batches: RefCell<Vec<Rc<Batch>>>,
-    /// Whether any batch exists (checked on every event).
-    any: Cell<bool>,
-}
+pub(crate) struct Batches(OnceCell<Box<dyn Queue>>);
 
 impl Batches {
     /// Adds a batch listener with id `id`.
@@ -92,19 +89,80 @@ impl Batches {
         types: Option<Vec<String>>,
         callback: BatchCallback,
     ) {
-        self.batches.borrow_mut().push(Rc::new(Batch {
+        let queue = self.0.get_or_init(|| Box::new(BatchList::default()));
+        queue.add(Batch {
             id,
             every,
             types,
             events: RefCell::new(Vec::new()),
             callback,
             pending: RefCell::new(None),
-        }));
-        self.any.set(true);
+        });
     }
 
     /// Removes a batch listener; returns whether it was one. Its undelivered events are dropped.
     pub(crate) fn remove(&self, id: u64) -> bool {
+        self.0.get().is_some_and(|queue| queue.remove(id))
+    }
+
+    /// Whether a batch listener wants events of `event_type`.
+    pub(crate) fn wants(&self, event_type: &str) -> bool {
+        self.0.get().is_some_and(|queue| queue.wants(event_type))
+    }
+
+    /// The event types batch listeners name (the browser's `EventSource` fires only those).
+    pub(crate) fn types(&self) -> Vec<String> {
+        self.0.get().map(|queue| queue.types()).unwrap_or_default()
+    }
+
+    /// Queues `event` for every batch listener that wants it, and schedules their flush.
+    pub(crate) fn push(&self, event: Event) {
+        if let Some(queue) = self.0.get() {
+            queue.push(event);
+        }
+    }
+
+    /// Delivers every queued event now (the source closes: no frame is waited for).
+    pub(crate) fn flush_all(&self) {
+        if let Some(queue) = self.0.get() {
+            queue.flush_all();
+        }
+    }
+
+    /// Drops every batch listener (after [`Batches::flush_all`]).
+    pub(crate) fn release(&self) {
+        if let Some(queue) = self.0.get() {
+            queue.release();
+        }
+    }
+}
+
+/// What [`Batches`] does once a batch listener exists (see there).
+trait Queue {
+    fn add(&self, batch: Batch);
+    fn remove(&self, id: u64) -> bool;
+    fn wants(&self, event_type: &str) -> bool;
+    fn types(&self) -> Vec<String>;
+    fn push(&self, event: Event);
+    fn flush_all(&self);
+    fn release(&self);
+}
+
+/// The batch listeners, once there are any.
+#[derive(Default)]
+struct BatchList {
+    batches: RefCell<Vec<Rc<Batch>>>,
+    /// Whether any batch exists (checked on every event).
+    any: Cell<bool>,
+}
+
+impl Queue for BatchList {
+    fn add(&self, batch: Batch) {
+        self.batches.borrow_mut().push(Rc::new(batch));
+        self.any.set(true);
+    }
+
+    fn remove(&self, id: u64) -> bool {
         let removed = {
             let mut batches = self.batches.borrow_mut();
             let removed = batches
@@ -117,13 +175,11 @@ impl Batches {
         removed.is_some()
     }
 
-    /// Whether a batch listener wants events of `event_type`.
-    pub(crate) fn wants(&self, event_type: &str) -> bool {
+    fn wants(&self, event_type: &str) -> bool {
         self.any.get() && self.batches.borrow().iter().any(|b| b.wants(event_type))
     }
 
-    /// The event types batch listeners name (the browser's `EventSource` fires only those).
-    pub(crate) fn types(&self) -> Vec<String> {
+    fn types(&self) -> Vec<String> {
         let mut types = Vec::new();
         for batch in self.batches.borrow().iter() {
             match &batch.types {
@@ -134,8 +190,7 @@ impl Batches {
         types
     }
 
-    /// Queues `event` for every batch listener that wants it, and schedules their flush.
-    pub(crate) fn push(&self, event: Event) {
+    fn push(&self, event: Event) {
         let batches: Vec<Rc<Batch>> = self
             .batches
             .borrow()
@@ -154,8 +209,7 @@ impl Batches {
         schedule(last);
     }
 
-    /// Delivers every queued event now (the source closes: no frame is waited for).
-    pub(crate) fn flush_all(&self) {
+    fn flush_all(&self) {
         let batches: Vec<Rc<Batch>> = self.batches.borrow().clone();
         for batch in batches {
             batch.pending.borrow_mut().take();
@@ -163,8 +217,7 @@ impl Batches {
         }
     }
 
-    /// Drops every batch listener (after [`Batches::flush_all`]).
-    pub(crate) fn release(&self) {
+    fn release(&self) {
         let batches = std::mem::take(&mut *self.batches.borrow_mut());
         self.any.set(false);
         drop(batches);
