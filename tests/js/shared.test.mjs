@@ -369,7 +369,10 @@ describe('shared: one connection for all pages', () => {
       });
       const { got, errors } = await page.evaluate(() => ({ got: window.got, errors: window.errors }));
       assertRun(got, 600, 1);
-      assert.ok(errors.length > 3, `the stream was cut (${errors.length} errors)`);
+      // The leader (10 ms to reconnect) sees nearly every cut; the follower only those that
+      // come while its attempt runs, not during its 300 ms waits (how many is timing).
+      const cuts = page === leader ? 3 : 0;
+      assert.ok(errors.length > cuts, `the stream was cut (${errors.length} errors)`);
     }
     await leader.close();
     await follower.close();
