@@ -52,6 +52,8 @@ impl Hub {
         if own.seq > 0 {
             points.push(own);
         }
+        // A context back from the back/forward cache during the election.
+        points.extend(self.restart_from.borrow_mut().take());
         let oldest = points.into_iter().min_by_key(|point| point.seq);
         let start = match oldest {
             Some(point) => point,
@@ -123,8 +125,17 @@ impl Hub {
             let events = missed.into_iter().map(|(_, event)| event).collect();
             self.post(&Message::Events(point.seq + 1, events));
         } else if self.fetch.can_resend() {
-            *self.restart_from.borrow_mut() = Some(point);
+            self.restart_at(point);
             self.fetch.abort();
+        }
+    }
+
+    /// The stream is to resume from `point`, or from an older point already asked for (two
+    /// contexts back from the back/forward cache at once: the older one's gap covers both).
+    pub(super) fn restart_at(&self, point: Point) {
+        let mut restart = self.restart_from.borrow_mut();
+        if restart.as_ref().is_none_or(|asked| point.seq < asked.seq) {
+            *restart = Some(point);
         }
     }
 

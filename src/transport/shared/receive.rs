@@ -49,6 +49,10 @@ impl Hub {
             Message::Here(id) if leads => self.present.borrow_mut().push(id),
             Message::Peers(n) if !leads => self.peers.set(n),
             Message::Since(seq, id) if leads => self.send_since(Point { seq, id }),
+            // Electing: the new leader resumes from the oldest point it knows, this one too.
+            Message::Since(seq, id) if self.role.get() == Role::Electing => {
+                self.restart_at(Point { seq, id });
+            }
             _ => {}
         }
     }
