@@ -375,17 +375,20 @@ impl Hub {
         if !member.open() {
             return;
         }
-        let after = member.seq.get();
-        let missed: Vec<(u64, Event)> = self
-            .recent
-            .borrow()
-            .iter()
-            .filter(|(seq, _)| *seq > after)
-            .cloned()
-            .collect();
-        for (seq, event) in missed {
+        for (seq, event) in self.recent_after(member.seq.get()) {
             member.deliver(seq, &event, &self.origin);
         }
+    }
+
+    /// The recent events numbered after `seq`, in order (a copy: no borrow is held while they
+    /// are delivered or posted).
+    pub(super) fn recent_after(&self, seq: u64) -> Vec<(u64, Event)> {
+        self.recent
+            .borrow()
+            .iter()
+            .filter(|(number, _)| *number > seq)
+            .cloned()
+            .collect()
     }
 
     /// Reports to every member in an attempt.

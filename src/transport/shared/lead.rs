@@ -109,13 +109,7 @@ impl Hub {
         if point.seq >= self.numbered.borrow().seq {
             return;
         }
-        let missed: Vec<(u64, Event)> = self
-            .recent
-            .borrow()
-            .iter()
-            .filter(|(seq, _)| *seq > point.seq)
-            .cloned()
-            .collect();
+        let missed = self.recent_after(point.seq);
         let complete = !missed.is_empty()
             && missed
                 .iter()

@@ -144,9 +144,8 @@ impl Hub {
         }
     }
 
-    /// Stops catching up: what is held is delivered, in order.
+    /// Stops catching up: what is held is delivered, in order (which ends catching up).
     pub(super) fn end_catch_up(&self) {
         self.deliver_held(true);
-        self.catch_up.borrow_mut().take();
     }
 }
