@@ -133,15 +133,18 @@ impl Core {
         }
     }
 
+    /// The wait's timer, while the source waits (`None`: it does not).
+    fn drain_timer(&self) -> Option<JsValue> {
+        self.drain
+            .borrow()
+            .as_ref()
+            .map(|drain| drain.timer.clone())
+    }
+
     /// Ends the wait: dispatches the held events in order, then releases the listeners (which
     /// cancels the validations still pending).
     pub(super) fn finish_drain(&self) {
-        let timer = self
-            .drain
-            .borrow()
-            .as_ref()
-            .map(|drain| drain.timer.clone());
-        let Some(timer) = timer else {
+        let Some(timer) = self.drain_timer() else {
             return;
         };
         clear_timeout(&timer);
@@ -181,12 +184,7 @@ impl Core {
 
     /// `close()` by the caller: nothing more is delivered, the held events included.
     pub(super) fn cut_short(&self) {
-        let timer = self
-            .drain
-            .borrow()
-            .as_ref()
-            .map(|drain| drain.timer.clone());
-        if let Some(timer) = timer {
+        if let Some(timer) = self.drain_timer() {
             clear_timeout(&timer);
         }
         self.end_drain();
