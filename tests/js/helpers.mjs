@@ -58,6 +58,27 @@ export async function subscribeShared(page, path, options = {}) {
 export const unique = (prefix) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
 
 /**
+ * For a test file whose pages share one browser context (so they share Web Locks and
+ * BroadcastChannel): a fresh browser before its tests, closed after them, failing if any page
+ * had uncaught errors. `openPage(inContext?)` opens the scratch app in that context (or in
+ * `inContext`, whose pages' errors count too).
+ */
+export function useContext() {
+  const problems = [];
+  let browser;
+  let context;
+  before(async () => {
+    browser = await launch();
+    context = await browser.newContext();
+  });
+  after(async () => {
+    await browser?.close();
+    assert.deepEqual(problems, [], 'no uncaught errors in the pages');
+  });
+  return { openPage: (inContext = context) => openApp(inContext, problems) };
+}
+
+/**
  * For a test file: opens the scratch app in a fresh browser before its tests and closes it
  * after them, failing if the page had uncaught errors. `ctx.page` is set once the tests run.
  */

@@ -4,25 +4,12 @@
 // when the leading context goes away (the worker terminated, or the page closed) the other takes
 // over. The companion server's `/publish` answer counts the streams open on the channel.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { SERVER, launch, openApp, publish, subscribeShared, unique } from './helpers.mjs';
-
-let browser;
-let context;
-const problems = [];
-
-before(async () => {
-  browser = await launch();
-  context = await browser.newContext();
-});
-after(async () => {
-  await browser?.close();
-  assert.deepEqual(problems, [], 'no uncaught errors in the pages');
-});
+import { SERVER, publish, subscribeShared, unique, useContext } from './helpers.mjs';
 
 /** A page of the scratch app in the shared context, with `window.lib` loaded. */
-const openPage = () => openApp(context, problems);
+const { openPage } = useContext();
 const subscribe = subscribeShared;
 
 /**

@@ -3,25 +3,12 @@
 // context (so they share Web Locks and BroadcastChannel) against the companion server, whose
 // `/publish` answer counts the streams open on the channel.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { SERVER, launch, openApp, publish, subscribeShared, unique } from './helpers.mjs';
-
-let browser;
-let context;
-const problems = [];
-
-before(async () => {
-  browser = await launch();
-  context = await browser.newContext();
-});
-after(async () => {
-  await browser?.close();
-  assert.deepEqual(problems, [], 'no uncaught errors in the pages');
-});
+import { SERVER, launch, publish, subscribeShared, unique, useContext } from './helpers.mjs';
 
 /** A page of the scratch app in the shared context (or `inContext`), with `window.lib` loaded. */
-const openPage = (inContext = context) => openApp(inContext, problems);
+const { openPage } = useContext();
 const subscribe = subscribeShared;
 
 const sharing = (page) => page.evaluate(() => window.es.sharing);
