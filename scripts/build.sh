@@ -9,7 +9,7 @@
 # the library itself is an rlib), compiled with cargo, then wasm-bindgen (--target web, without
 # the glue's own `new URL(…, import.meta.url)` fallback, which index.js supplies; --out-name
 # keeps the file names the package has always shipped: eventsource_wasm.js, …_bg.wasm), then
-# wasm-opt.
+# wasm-opt, then the names between the wasm and the glue shortened (scripts/minify-boundary.mjs).
 # CARGO_TARGET_DIR is honoured. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +31,8 @@ cp "$declarations/eventsource_wasm.d.ts" pkg/web/eventsource_wasm.d.ts
 # Nothing imports the wasm's own declarations (its raw exports).
 rm -f pkg/web/eventsource_wasm_bg.wasm.d.ts pkg/web/.gitignore pkg/web/package.json
 bash scripts/wasm-opt.sh pkg/web/eventsource_wasm_bg.wasm
+# The names between the wasm and its glue, shortened in both (see the script).
+node scripts/minify-boundary.mjs pkg/web/eventsource_wasm_bg.wasm pkg/web/eventsource_wasm.js
 
 # The entries and their declarations.
 cp js/api.js js/index.js js/inline.js js/wasm-bytes.js js/index.d.ts js/init.d.ts js/wasm-url.d.ts pkg/web/
