@@ -349,7 +349,7 @@ async function sizeRow() {
     const path = join(www, 'peers', `${file}.js`);
     peers[pkg] = { min_bytes: readFileSync(path).length, gzip_bytes: gzipSize(path) };
   }
-  const breakdown = await wasmBreakdown(NPM_WASM, 'npm').catch((error) => ({ error: String(error) }));
+  const breakdown = await wasmBreakdown(NPM_WASM, 'npm', { boundary: true }).catch((error) => ({ error: String(error) }));
   results.raw.size = { files, gzip_total: total, gzip_browser: browser, tarball_bytes: packed.size, unpacked_bytes: packed.unpackedSize, all_files: packed.files, peers, wasm_breakdown: breakdown };
   const met = total <= SIZE_TARGET;
   let reason = '';
@@ -580,14 +580,19 @@ function ourModule(name) {
   return isModule ? `${top}::${sub}` : top;
 }
 
-/** What a wasm's code is made of: the release build re-run with names kept, by crate/module. */
-async function wasmBreakdown(input, name) {
+/**
+ * What a wasm's code is made of: the release build re-run with names kept, by crate/module.
+ * `boundary`: shorten the names between the wasm and its glue as scripts/build.sh does for the
+ * npm package (the apps' glue is theirs to build).
+ */
+async function wasmBreakdown(input, name, { boundary = false } = {}) {
   const dir = join(work, 'size', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   sh(join(CARGO_BIN, 'wasm-bindgen'), ['--target', 'web', '--out-name', 'named', '--out-dir', dir, input]);
   const named = join(dir, 'named.wasm');
   sh(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '-g', join(dir, 'named_bg.wasm'), '-o', named]);
+  if (boundary) sh(process.execPath, [join(root, 'scripts/minify-boundary.mjs'), named, join(dir, 'named.js')]);
   const items = JSON.parse(sh(join(CARGO_BIN, 'twiggy'), ['top', '-n', '100000', '--format', 'json', named]));
   const groups = new Map();
   let total = 0;
@@ -599,7 +604,7 @@ async function wasmBreakdown(input, name) {
     let group;
     const ours = ourModule(name);
     if (/^import /.test(name)) {
-      group = 'import section (JS glue functions with long hashed names)';
+      group = boundary ? 'import section' : 'import section (JS glue functions with long hashed names)';
       imports++;
     } else if (/shim\b|^__wbg_\w+_free$/.test(name) || /^(eventsource|eventstreamparser|createParser|isSupported)\w*$/.test(name)) {
       group = 'exported entry points (wasm-bindgen shims with the Rust code inlined into them)';
@@ -1146,13 +1151,16 @@ function prepareNamedPage() {
   const tmp = join(work, 'named-wasm');
   rmSync(tmp, { recursive: true, force: true });
   execFileSync(join(os.homedir(), '.cargo/bin/wasm-bindgen'), ['--target', 'web', '--omit-default-module-path', '--out-name', 'eventsource_wasm', '--out-dir', tmp, NPM_WASM]);
+  // scripts/wasm-opt.sh's passes, with the names kept (-g instead of --strip-debug), then the
+  // boundary's names shortened as scripts/build.sh does.
+  const named = join(dir, 'pkg/web/eventsource_wasm_bg.wasm');
+  execFileSync(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--converge', '-g', '--strip-producers', '--strip-target-features', join(tmp, 'eventsource_wasm_bg.wasm'), '-o', named]);
+  execFileSync(process.execPath, [join(root, 'scripts/minify-boundary.mjs'), named, join(tmp, 'eventsource_wasm.js')]);
   // The same glue as the package's (the same build): only then is the named wasm a drop-in.
   const glue = (f) => readFileSync(f, 'utf8');
   if (glue(join(tmp, 'eventsource_wasm.js')) !== glue(join(dir, 'pkg/web/eventsource_wasm.js'))) {
     throw new Error('the release wasm in target/ is not the packed one (its glue differs): run through scripts/bench.sh');
   }
-  // scripts/wasm-opt.sh's passes, with the names kept (-g instead of --strip-debug).
-  execFileSync(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--converge', '-g', '--strip-producers', '--strip-target-features', join(tmp, 'eventsource_wasm_bg.wasm'), '-o', join(dir, 'pkg/web/eventsource_wasm_bg.wasm')]);
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
   const entry = manifest.exports['.'].default.replace(/^\.\//, '');
   const html = readFileSync(join(www, 'index.html'), 'utf8').replace(/<script type="importmap">.*?<\/script>/s, `<script type="importmap">${JSON.stringify({ imports: { 'eventsource-wasm': `/bench/named/${entry}` } })}</script>`);
