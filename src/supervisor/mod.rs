@@ -53,11 +53,14 @@ pub(crate) struct Supervisor {
     /// The pending retry timer and the resolver of the promise waiting on it.
     timer: RefCell<Option<(JsValue, js_sys::Function)>>,
     /// Paused while the page is hidden (`pause_when_hidden`).
+    #[cfg(feature = "reconnect")]
     paused: Cell<bool>,
     /// How many pauses there have been: an attempt that saw this change was interrupted by a
     /// pause (perhaps already undone, as a back/forward-cache restore does), not by a failure.
+    #[cfg(feature = "reconnect")]
     pauses: Cell<u64>,
     /// Resolves the loop's wait for the end of a pause.
+    #[cfg(feature = "reconnect")]
     resume_waiter: RefCell<Option<js_sys::Function>>,
     /// `online`, `visibilitychange` and `pageshow` listeners, when asked for.
     #[cfg(feature = "reconnect")]
@@ -97,8 +100,11 @@ impl Supervisor {
             phase: Cell::new(Phase::Attempt),
             policy: RefCell::new(settings.policy),
             timer: RefCell::new(None),
+            #[cfg(feature = "reconnect")]
             paused: Cell::new(false),
+            #[cfg(feature = "reconnect")]
             pauses: Cell::new(0),
+            #[cfg(feature = "reconnect")]
             resume_waiter: RefCell::new(None),
             #[cfg(feature = "reconnect")]
             lifecycle: RefCell::new(Vec::new()),
@@ -135,7 +141,7 @@ impl Supervisor {
         if self.is_closed() || self.phase.get() == Phase::Ending {
             return ReadyState::Closed;
         }
-        if self.paused.get() || self.phase.get() == Phase::Between {
+        if self.is_paused() || self.phase.get() == Phase::Between {
             return ReadyState::Connecting;
         }
         self.transport.ready_state()
@@ -262,10 +268,12 @@ impl Supervisor {
     fn stop_all(&self) {
         self.cancel_timer();
         #[cfg(feature = "reconnect")]
-        self.lifecycle.borrow_mut().clear();
-        let waiter = self.resume_waiter.borrow_mut().take();
-        if let Some(resolve) = waiter {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
+        {
+            self.lifecycle.borrow_mut().clear();
+            let waiter = self.resume_waiter.borrow_mut().take();
+            if let Some(resolve) = waiter {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
         }
         self.transport.stop();
     }

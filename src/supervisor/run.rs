@@ -11,12 +11,15 @@ use crate::transport::{Ended, ErrorInfo, Outcome};
 /// Runs attempts until the source closes or the policy gives up.
 pub(super) async fn run(weak: Weak<Supervisor>) {
     loop {
+        // Without `reconnect` nothing pauses the connection.
+        #[cfg(feature = "reconnect")]
         if !wait::wait_resumed(&weak).await {
             return;
         }
-        let Some((attempt, pauses)) = weak.upgrade().map(|supervisor| {
+        let supervisor = weak.upgrade().filter(|supervisor| !supervisor.is_closed());
+        let Some((attempt, pauses)) = supervisor.map(|supervisor| {
             supervisor.phase.set(Phase::Attempt);
-            (supervisor.transport.attempt(), supervisor.pauses.get())
+            (supervisor.transport.attempt(), supervisor.pause_count())
         }) else {
             return;
         };
@@ -33,7 +36,7 @@ pub(super) async fn run(weak: Weak<Supervisor>) {
             // Hidden page, or a pause and resume (back/forward cache) while the attempt ran:
             // no error, no backoff; reconnect from the last ID once visible.
             Outcome::Interrupted => continue,
-            _ if supervisor.paused.get() || supervisor.pauses.get() != pauses => continue,
+            _ if supervisor.is_paused() || supervisor.pause_count() != pauses => continue,
             Outcome::Ended(ended) => ended,
         };
         let Some(wait) = supervisor.after_failure(ended) else {

@@ -43,6 +43,7 @@ pub(super) fn sleep(weak: &Weak<Supervisor>, ms: u32) -> impl std::future::Futur
 }
 
 /// Waits until a pause ends (or the source closes). Returns whether the source is still open.
+#[cfg(feature = "reconnect")]
 pub(super) async fn wait_resumed(weak: &Weak<Supervisor>) -> bool {
     let promise = {
         let Some(supervisor) = weak.upgrade() else {
@@ -62,6 +63,22 @@ pub(super) async fn wait_resumed(weak: &Weak<Supervisor>) -> bool {
 }
 
 impl Supervisor {
+    /// Whether the connection is paused (only `reconnect`'s lifecycle triggers pause it).
+    pub(super) fn is_paused(&self) -> bool {
+        #[cfg(feature = "reconnect")]
+        return self.paused.get();
+        #[cfg(not(feature = "reconnect"))]
+        return false;
+    }
+
+    /// How many pauses there have been (see `Supervisor::pauses`).
+    pub(super) fn pause_count(&self) -> u64 {
+        #[cfg(feature = "reconnect")]
+        return self.pauses.get();
+        #[cfg(not(feature = "reconnect"))]
+        return 0;
+    }
+
     /// Ends a pending retry wait at once; returns whether there was one.
     pub(super) fn cancel_timer(&self) -> bool {
         let timer = self.timer.borrow_mut().take();
