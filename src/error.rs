@@ -16,8 +16,10 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    /// This environment has no `EventSource` constructor (Node.js, a worklet, an old browser).
-    /// Check [`is_supported`](crate::is_supported) first.
+    /// The transport the source would use is missing here: no `EventSource` constructor
+    /// (Node.js, a worklet, an old browser) with `Transport::EventSource` or without the
+    /// `fetch` feature (with it, `Transport::Auto` picks fetch there), or no `fetch` for the
+    /// fetch transport. Check [`is_supported`](crate::is_supported) first.
     Unsupported,
     /// The browser rejected the URL. `message` is the browser's own explanation.
     InvalidUrl {

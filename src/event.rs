@@ -240,7 +240,8 @@ impl ReconnectEvent {
         std::time::Duration::try_from_secs_f64(ms / 1_000.0).unwrap_or_default()
     }
 
-    /// Why: `network`, `status`, `content-type`, `idle` or `unknown` (see [`crate::Failure::kind`]).
+    /// Why: `network`, `status`, `content-type`, `idle`, `unknown`, `headers`, `truncated`, or
+    /// `request` when `should_retry` retries it (see [`crate::Failure::kind`]).
     pub fn reason(&self) -> String {
         js_sys::Reflect::get(&self.raw, &"reason".into())
             .ok()

@@ -116,11 +116,25 @@ describe('fetch transport features', () => {
 
   test('an injected fetch that resolves to something other than a Response is a fatal error, not a hang', async () => {
     const r = await ctx.page.evaluate(async () => {
-      const outcomes = [];
-      for (const bad of [null, undefined, 42, { status: 200, headers: new Headers({ 'content-type': 'text/event-stream' }), body: 'not a stream' }]) {
-        const es = new window.lib.EventSource('/fixture/basic', { fetch: async () => bad });
+      const headers = () => new Headers({ 'content-type': 'text/event-stream' });
+      const bad = {
+        null: null,
+        undefined,
+        number: 42,
+        'an empty object': {},
+        'no status': { headers: headers(), body: new ReadableStream() },
+        'no headers': { status: 200, body: new ReadableStream() },
+        'no body': { status: 200, headers: headers() },
+        'a string body': { status: 200, headers: headers(), body: 'not a stream' },
+        'a stream of another library': { status: 200, headers: headers(), body: { pipe() {} } },
+      };
+      const outcomes = {};
+      for (const [name, response] of Object.entries(bad)) {
+        const es = new window.lib.EventSource('/fixture/basic', { fetch: async () => response });
+        let opened = false;
+        es.onopen = () => { opened = true; };
         const e = await new Promise((resolve) => { es.onerror = resolve; setTimeout(() => resolve(null), 3000); });
-        outcomes.push(e && { fatal: e.fatal, message: e.message, state: es.readyState });
+        outcomes[name] = e && { fatal: e.fatal, message: e.message, state: es.readyState, opened };
         es.close();
       }
       // The module still works afterwards.
@@ -129,15 +143,36 @@ describe('fetch transport features', () => {
       ok.close();
       return { outcomes, data };
     });
-    for (const outcome of r.outcomes.slice(0, 3)) {
-      assert.ok(outcome, 'an error event arrived');
-      assert.equal(outcome.fatal, true);
-      assert.equal(outcome.state, 2);
-      assert.match(outcome.message, /not a Response/);
+    for (const [name, outcome] of Object.entries(r.outcomes)) {
+      assert.ok(outcome, `${name}: an error event arrived`);
+      assert.deepEqual([outcome.fatal, outcome.state, outcome.opened], [true, 2, false], `${name}: fatal, closed, never open (${outcome.message})`);
+      assert.match(outcome.message, /not a Response|not a ReadableStream/, name);
     }
-    assert.ok(r.outcomes[3], 'a body that is not a stream is an error too');
-    assert.match(r.outcomes[3].message, /ReadableStream|body/);
+    assert.match(r.outcomes['a string body'].message, /body is string, not a ReadableStream/);
     assert.equal(r.data, 'one');
+  });
+
+  test("a Response whose body is null is an empty stream: open, then the browser's reconnection, as for an empty 200 from a server", async () => {
+    const r = await ctx.page.evaluate(async () => {
+      let requests = 0;
+      const fetch = async () => {
+        requests += 1;
+        return new Response(null, { headers: { 'content-type': 'text/event-stream' } });
+      };
+      const es = new window.lib.EventSource('/ignored', { fetch });
+      const seen = [];
+      es.onopen = () => seen.push('open');
+      const error = await new Promise((resolve) => {
+        es.onerror = (e) => resolve({ fatal: e.fatal, reconnecting: e.reconnecting, state: es.readyState, message: e.message });
+      });
+      es.close();
+      return { seen, error, requests };
+    });
+    assert.deepEqual(r.seen, ['open']);
+    assert.equal(r.error.fatal, false);
+    assert.equal(r.error.state, 0, 'CONNECTING: it reconnects');
+    assert.match(r.error.message, /closed the stream/);
+    assert.equal(r.requests, 1);
   });
 
   test('an oversized event is a parse error; the connection stays open and later events arrive', async () => {

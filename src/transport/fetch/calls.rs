@@ -50,18 +50,25 @@ pub(super) fn describe(value: &JsValue) -> String {
     }
 }
 
-/// A reader of the response's body stream.
-pub(super) fn body_reader(response: &JsValue) -> Result<JsValue, JsValue> {
+/// A reader of the response's body stream; `None` for a null body (an empty stream, as a
+/// `Response` made with `new Response(null, …)` has). A body that is not a `ReadableStream`
+/// (`undefined` on an object that is not a `Response`, or another library's stream) is an
+/// error.
+pub(super) fn body_reader(response: &JsValue) -> Result<Option<JsValue>, JsValue> {
     let body = prop(response, "body");
-    if !body.is_object() {
-        return Err(JsValue::from_str("the response has no body"));
+    if body.is_null() {
+        return Ok(None);
     }
-    if !prop(&body, "getReader").is_function() {
-        return Err(JsValue::from_str(
-            "the response body is not a ReadableStream",
-        ));
+    if !body.is_object() || !prop(&body, "getReader").is_function() {
+        let mut message = "the response's body is ".to_owned();
+        message.push_str(&describe(&body));
+        message.push_str(
+            ", not a ReadableStream (an injected fetch must return a Response of the Fetch \
+             standard, as fetch() does)",
+        );
+        return Err(JsValue::from_str(&message));
     }
-    call_method(&body, "getReader")
+    call_method(&body, "getReader").map(Some)
 }
 
 /// `result.done` of a reader's `read()` result (a result that cannot be read is done).

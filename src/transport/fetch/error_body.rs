@@ -34,7 +34,7 @@ pub(super) async fn failure_of(
         .map(JsValue::from);
     let mut body = Vec::new();
     let mut after_dispatch = None;
-    if let Ok(reader) = body_reader(response) {
+    if let Ok(Some(reader)) = body_reader(response) {
         let mut pending = BodyRest {
             reader,
             read: None,

@@ -68,6 +68,9 @@ fn ended(failure: Failure, info: ErrorInfo, opened_at: Option<f64>) -> Outcome {
     })
 }
 
+/// The message of a stream that ended.
+const CLOSED_BY_SERVER: &str = "the server closed the stream";
+
 fn network(message: impl Into<String>, opened_at: Option<f64>) -> Outcome {
     ended(Failure::Network, ErrorInfo::message(message), opened_at)
 }
@@ -326,6 +329,14 @@ impl Fetch {
             message.push_str(", not a Response (an injected fetch must return fetch()'s promise)");
             return Err(request_failure(message));
         }
+        // What is read of every response: a number for the status, headers to ask for the
+        // Content-Type. An object without them is not a Response, whatever else it has.
+        if prop(&response, "status").as_f64().is_none() || !prop(&response, "headers").is_object() {
+            return Err(request_failure(
+                "fetch resolved to an object without a numeric status and headers, not a Response \
+                 (an injected fetch must return fetch()'s promise)",
+            ));
+        }
         Ok(response)
     }
 
@@ -349,9 +360,9 @@ impl Fetch {
             });
         let reader = match body_reader(response) {
             Ok(reader) => reader,
-            Err(error) => return network(error_message(&error), None),
+            Err(error) => return request_failure(error_message(&error)),
         };
-        *self.reader.borrow_mut() = Some(reader.clone());
+        self.reader.borrow_mut().clone_from(&reader);
         // Announce the connection.
         let Some(sink) = self.running() else {
             return Outcome::Stopped;
@@ -368,7 +379,11 @@ impl Fetch {
             }
         }
         drop(sink);
-        self.read(&reader, Deliverer::new(&origin), opened_at).await
+        match reader {
+            Some(reader) => self.read(&reader, Deliverer::new(&origin), opened_at).await,
+            // A null body is an empty stream: open, and at once closed by the server.
+            None => network(CLOSED_BY_SERVER, Some(opened_at)),
+        }
     }
 
     /// Reads the stream until it ends, fails or the source closes.
@@ -389,7 +404,7 @@ impl Fetch {
                 }
             };
             if is_done(&result) {
-                return network("the server closed the stream", Some(opened_at));
+                return network(CLOSED_BY_SERVER, Some(opened_at));
             }
             let Some(sink) = self.running() else {
                 cancel(reader);
